@@ -1,0 +1,6 @@
+"""Asynchronous flavour (distribution ``rhosocial-activerecord-postgres-async``)."""
+
+from .backend import AsyncPostgresBackend
+from .transaction import AsyncPostgresTransactionManager
+
+__all__ = ["AsyncPostgresBackend", "AsyncPostgresTransactionManager"]

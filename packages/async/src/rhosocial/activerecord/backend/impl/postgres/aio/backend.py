@@ -1,0 +1,187 @@
+"""AsyncPostgresBackend: the core's async storage backend on psycopg's AsyncConnection.
+
+This file is the hand-written source; ``sync/backend.py`` is generated from it
+by ``tools/async_to_sync.py`` (psycopg's approach), so the two flavours cannot
+drift apart. Logic that does not await lives in the core distribution
+(``backend_base``, ``errors``, ``sql_text``, ``transaction``).
+
+Connection-loss policy (never replay): a statement is only ever sent once. A
+connection found dead *before* sending (the server closed it while idle) is
+replaced transparently when no transaction is open; inside a transaction, or
+when the failure happens while the statement is in flight, the caller gets a
+``ConnectionError`` and nothing of the transaction is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+import psycopg
+from rhosocial.activerecord.backend.base import AsyncStorageBackend
+from rhosocial.activerecord.backend.errors import ConnectionError
+from rhosocial.activerecord.backend.options import ExecutionOptions
+from rhosocial.activerecord.backend.result import QueryResult
+from rhosocial.activerecord.backend.schema import StatementType
+
+from ..backend_base import PostgresBackendMixin, as_postgres_config
+from ..connection_health import closed_while_idle
+from .transaction import AsyncPostgresTransactionManager
+
+__all__ = ["AsyncPostgresBackend"]
+
+_DQL = StatementType.DQL
+
+
+class AsyncPostgresBackend(PostgresBackendMixin, AsyncStorageBackend):
+    """PostgreSQL backend for ``AsyncActiveRecord`` models (psycopg 3, asyncio)."""
+
+    def __init__(self, connection_config: Any = None, **kwargs: Any) -> None:
+        core = {k: kwargs.pop(k) for k in ("logging_config", "logger") if k in kwargs}
+        config = as_postgres_config(connection_config, kwargs)
+        super().__init__(connection_config=config, **core)
+        self._init_postgres()
+
+    # -- connection lifecycle ---------------------------------------------
+    async def connect(self) -> None:
+        """Open the session (or the pool). Idempotent while the connection is healthy."""
+        if self._connection is not None and not self._is_broken(self._connection):
+            return
+        await self._close_quietly()
+        try:
+            self._connection = await psycopg.AsyncConnection.connect(**self._connect_kwargs())
+        except psycopg.Error as exc:
+            raise self._connect_error(exc) from None
+        if self.logger.isEnabledFor(logging.INFO):
+            self.logger.info("Connected to PostgreSQL %s", self.config.safe_description())
+
+    async def disconnect(self) -> None:
+        manager = self._transaction_manager
+        if manager is not None and manager.is_active and not self._is_broken(self._connection):
+            self.logger.warning("Disconnecting with an open transaction: rolling it back")
+            await manager.rollback()
+        if manager is not None:
+            manager.reset_after_connection_loss()
+        await self._close_quietly()
+
+    async def _close_quietly(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and not connection.closed:
+            try:
+                await connection.close()
+            except psycopg.Error:  # already gone: nothing to release
+                pass
+
+    async def ping(self, reconnect: bool = True) -> bool:
+        try:
+            connection = await self._usable_connection()
+            await connection.execute("SELECT 1")
+            return True
+        except (psycopg.Error, ConnectionError):
+            if not reconnect or self.in_transaction:
+                return False
+        try:
+            await self._close_quietly()
+            await self.connect()
+            return True
+        except ConnectionError:
+            return False
+
+    async def _usable_connection(self) -> Any:
+        """The open connection, reconnecting only when that cannot lose work."""
+        connection = self._connection
+        if connection is not None and not connection.broken and not closed_while_idle(connection):
+            return connection
+        if self.in_transaction:
+            raise self._lost_in_transaction()
+        await self.connect()
+        return self._connection
+
+    async def reconnect_if_lost(self) -> None:
+        """Called by the transaction manager before BEGIN: a fresh transaction may use a new connection."""
+        connection = self._connection
+        if connection is None or connection.broken or closed_while_idle(connection):
+            await self.connect()
+
+    async def get_server_version(self) -> Tuple[int, int, int]:
+        if self._server_version is None:
+            connection = await self._usable_connection()
+            self._apply_version(connection.info.server_version)
+        return self._server_version  # type: ignore[return-value]
+
+    async def introspect_and_adapt(self) -> None:
+        """Read the server version and extensions, and adapt the dialect to them."""
+        connection = await self._usable_connection()
+        installed: Dict[str, str] = {}
+        available: set = set()
+        try:
+            cursor = await connection.execute("SELECT extname, extversion FROM pg_extension")
+            installed = dict(await cursor.fetchall())
+            # Some server builds ship broken control files; the catalogue view then
+            # raises. Missing "available" knowledge only narrows what we declare.
+            cursor = await connection.execute("SELECT name FROM pg_available_extensions")
+            available = {row[0] for row in await cursor.fetchall()}
+        except psycopg.Error as exc:
+            self.logger.warning("Could not read the extension catalogue: %s", exc)
+        self._apply_server_facts(connection.info.server_version, installed, available)
+
+    # -- execution --------------------------------------------------------
+    def _get_cursor(self) -> Any:
+        # psycopg's AsyncConnection.cursor() is not a coroutine (the core awaits it).
+        return self._connection.cursor()
+
+    async def execute(
+        self, sql: str, params: Optional[Any] = None, *, options: Optional[ExecutionOptions] = None
+    ) -> QueryResult:
+        start = time.perf_counter()
+        if options is None:
+            options = ExecutionOptions(stmt_type=StatementType.DDL)
+        want_rows = options.process_result_set
+        if want_rows is None:
+            want_rows = options.stmt_type == _DQL
+        try:
+            connection = await self._usable_connection()
+            query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))
+            self._log_statement(query, values)
+            async with connection.cursor() as cursor:
+                await cursor.execute(query, values)
+                data = None
+                if want_rows:
+                    rows = await cursor.fetchall() if cursor.description is not None else []
+                    data = self._rows_to_dicts(cursor.description, rows, options.column_adapters,
+                                               options.column_mapping)
+                return self._result(cursor, data, time.perf_counter() - start)
+        except ConnectionError:
+            raise
+        except BaseException as exc:
+            raise self._translate_or_pass(exc)
+
+    async def execute_many(self, sql: str, params_list: List[Any]) -> Optional[QueryResult]:
+        """One statement, many parameter sets: psycopg's pipelined ``executemany``."""
+        start = time.perf_counter()
+        try:
+            connection = await self._usable_connection()
+            query, _ = self._prepare_sql_and_params(sql, ())
+            adapted = [self._adapt_params(params) for params in params_list]
+            async with connection.cursor() as cursor:
+                await cursor.executemany(query, adapted)
+                return QueryResult(affected_rows=cursor.rowcount, duration=time.perf_counter() - start)
+        except ConnectionError:
+            raise
+        except BaseException as exc:
+            raise self._translate_or_pass(exc)
+
+    async def _handle_error(self, error: Exception) -> None:
+        raise self._translate_or_pass(error)
+
+    async def _handle_auto_commit(self) -> None:
+        # autocommit=True: a statement outside BEGIN ... COMMIT commits by itself.
+        return None
+
+    # -- transactions -----------------------------------------------------
+    @property
+    def transaction_manager(self) -> AsyncPostgresTransactionManager:
+        if self._transaction_manager is None:
+            self._transaction_manager = AsyncPostgresTransactionManager(self, self.logger)
+        return self._transaction_manager

@@ -1,0 +1,83 @@
+"""AsyncPostgresTransactionManager: the core's async manager, PostgreSQL-flavoured.
+
+Savepoints keep working after a failed statement because nothing here rolls
+back on its own: PostgreSQL marks the transaction aborted, ``rollback_to``
+restores it, and later statements commit with what came before the savepoint.
+(The sync twin, ``sync/transaction.py``, is generated from this file.)
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Iterable, Optional, Union
+
+from rhosocial.activerecord.backend.transaction import AsyncTransactionManager, TransactionState
+
+from ..transaction import PostgresTransactionMixin
+
+__all__ = ["AsyncPostgresTransactionManager"]
+
+
+class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransactionManager):
+    """Nested transactions via savepoints; isolation, READ ONLY and DEFERRABLE in one BEGIN."""
+
+    async def _do_begin(self) -> None:
+        # A new transaction may start on a fresh connection if the old one died
+        # while idle; inside a transaction the backend never reconnects.
+        await self._backend.reconnect_if_lost()
+        await super()._do_begin()
+
+    async def _do_rollback(self) -> None:
+        if self._backend._is_broken(self._backend._connection):
+            # The server already discarded the transaction with the session.
+            self.log(30, "Connection lost: the server rolled the transaction back")
+            return
+        await super()._do_rollback()
+
+    def reset_after_connection_loss(self) -> None:
+        """Forget all transaction state (the session that held it is gone)."""
+        self._transaction_level = 0
+        self._active_savepoints = []
+        self._savepoint_count = 0
+        self._state = TransactionState.INACTIVE
+
+    # -- the original README's spellings ------------------------------------
+    async def release_savepoint(self, name: str) -> None:
+        await self.release(name)
+
+    async def rollback_savepoint(self, name: str) -> None:
+        await self.rollback_to(name)
+
+    async def set_constraints(self, constraints: Union[str, Iterable[str], None] = None,
+                              deferred: bool = True) -> None:
+        """``SET CONSTRAINTS {ALL | "name", ...} {DEFERRED | IMMEDIATE}`` (names quoted)."""
+        if not self.is_active:
+            raise self._not_active("SET CONSTRAINTS")
+        sql = self._build_set_constraints_sql(self._constraint_names(constraints), deferred)
+        await self._backend.execute(sql)
+
+    async def __aenter__(self) -> "AsyncPostgresTransactionManager":
+        await self.begin()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            await self.commit()
+        elif self.is_active:
+            await self.rollback()
+
+    @asynccontextmanager
+    async def transaction(self, isolation_level: Any = None, mode: Any = None,
+                          deferrable: Optional[bool] = None) -> AsyncIterator[None]:
+        saved = self._transaction_options(isolation_level, mode, deferrable)
+        try:
+            await self.begin()
+            try:
+                yield
+            except BaseException:
+                if self.is_active:
+                    await self.rollback()
+                raise
+            await self.commit()
+        finally:
+            self._restore_options(saved)

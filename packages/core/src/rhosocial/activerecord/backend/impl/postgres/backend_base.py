@@ -1,0 +1,218 @@
+"""State and pure logic shared by ``PostgresBackend`` and ``AsyncPostgresBackend``.
+
+Everything here is free of I/O, so the sync and async backends (the async one
+hand-written, the sync one generated from it) only add the calls that talk to
+the server. Hot-path helpers (statement preparation, row building) avoid any
+per-statement work that can be done once: adapter suggestions are computed once
+per backend, SQL escaping is cached per distinct statement, and log text is
+only built when the logger would emit it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+
+from rhosocial.activerecord.backend.config import ConnectionConfig
+from rhosocial.activerecord.backend.errors import ConnectionError
+from rhosocial.activerecord.backend.result import QueryResult
+
+from .config import PostgresConnectionConfig
+from .dialect.base import PostgresDialect
+from .errors import translate_error
+from .sql_text import escape_percent
+from .types import build_adapter_suggestions, register_adapters
+
+__all__ = ["PostgresBackendMixin", "server_version_tuple"]
+
+
+def server_version_tuple(version_num: int) -> Tuple[int, int, int]:
+    """``connection.info.server_version`` (e.g. 150018, 90624) -> (15, 18, 0), (9, 6, 24).
+
+    Since PostgreSQL 10 the number is major * 10000 + minor; before, it was
+    major * 10000 + minor * 100 + patch. Never parse ``version()`` text: it
+    carries distributor suffixes such as "15.18 (Debian 15.18-0+deb12u1)".
+    """
+    if version_num >= 100000:
+        return (version_num // 10000, version_num % 10000, 0)
+    return (version_num // 10000, (version_num // 100) % 100, version_num % 100)
+
+
+def as_postgres_config(config: Optional[ConnectionConfig], kwargs: Dict[str, Any]) -> PostgresConnectionConfig:
+    """Accept our config, the core's generic one, or keyword arguments."""
+    if isinstance(config, PostgresConnectionConfig):
+        return config
+    if config is None:
+        return PostgresConnectionConfig(**kwargs)
+    generic = {k: v for k, v in vars(config).items() if v is not None}
+    generic.pop("driver_type", None)
+    generic.pop("version", None)
+    return PostgresConnectionConfig(**generic)
+
+
+class PostgresBackendMixin:
+    """Backend behaviour that does not depend on sync or async I/O."""
+
+    config: PostgresConnectionConfig
+    _connection: Any
+    _transaction_manager: Any
+    _dialect: PostgresDialect
+    logger: logging.Logger
+
+    def _init_postgres(self) -> None:
+        self._dialect = PostgresDialect()
+        self._adapter_suggestions: Optional[Dict[Type, Tuple[Any, Type]]] = None
+        self._server_version: Optional[Tuple[int, int, int]] = None
+        self._pool: Any = None
+        register_adapters(self.adapter_registry)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _split_init_kwargs(kwargs: Dict[str, Any]) -> Tuple[Optional[ConnectionConfig], Dict[str, Any], Dict[str, Any]]:
+        """Separate the core's constructor arguments from connection keywords."""
+        config = kwargs.pop("connection_config", None)
+        core = {k: kwargs.pop(k) for k in ("logging_config", "logger") if k in kwargs}
+        return config, core, kwargs
+
+    @property
+    def dialect(self) -> PostgresDialect:
+        return self._dialect
+
+    @property
+    def threadsafety(self) -> int:
+        # psycopg connections are thread-safe (operations serialise on a lock).
+        return 2
+
+    @property
+    def in_transaction(self) -> bool:
+        # Overridden to avoid building a log message on every statement.
+        manager = self._transaction_manager
+        return manager is not None and manager.is_active
+
+    def get_default_schema(self) -> Optional[str]:
+        return "public"
+
+    # -- parameters and statements --------------------------------------
+    def get_default_adapter_suggestions(self) -> Dict[Type, Tuple[Any, Type]]:
+        suggestions = self._adapter_suggestions
+        if suggestions is None:
+            suggestions = self._adapter_suggestions = build_adapter_suggestions(self.adapter_registry)  # type: ignore[attr-defined]
+        return suggestions
+
+    def _adapt_params(self, params: Optional[Sequence[Any]]) -> Sequence[Any]:
+        """Apply the adapter suggestions (exact type match), as the core's execute does."""
+        if not params:
+            return ()
+        if isinstance(params, dict):
+            return params
+        suggestions = self.get_default_adapter_suggestions()
+        out = None
+        for index, value in enumerate(params):
+            suggestion = suggestions.get(type(value))
+            if suggestion is not None:
+                if out is None:
+                    out = list(params)
+                adapter, db_type = suggestion
+                out[index] = adapter.to_database(value, db_type)
+        return tuple(params) if out is None else out
+
+    def _prepare_sql_and_params(self, sql: str, params: Optional[Any]) -> Tuple[str, Any]:
+        # Always hand psycopg a parameter sequence so that "%%" means "%" in
+        # every statement, with or without parameters (see sql_text).
+        if params is None:
+            params = ()
+        elif not isinstance(params, (tuple, list, dict)):
+            params = tuple(params)
+        return escape_percent(sql), params
+
+    def _rows_to_dicts(
+        self,
+        description: Any,
+        rows: List[Tuple[Any, ...]],
+        column_adapters: Optional[Dict[str, Any]],
+        column_mapping: Optional[Dict[str, str]],
+    ) -> List[Dict[str, Any]]:
+        if not rows:
+            return []
+        names = [column.name for column in description]
+        if column_mapping:
+            names = [column_mapping.get(name, name) for name in names]
+        result = [dict(zip(names, row)) for row in rows]
+        if column_adapters:
+            # adapters are keyed by column name (before mapping)
+            plan = []
+            for index, column in enumerate(description):
+                info = column_adapters.get(column.name)
+                if info is not None:
+                    plan.append((names[index], info[0], info[1]))
+            for row_dict in result:
+                for key, adapter, target in plan:
+                    row_dict[key] = adapter.from_database(row_dict[key], target)
+        return result
+
+    def _result(self, cursor: Any, data: Optional[List[Dict[str, Any]]], duration: float) -> QueryResult:
+        rowcount = cursor.rowcount
+        if rowcount is None or rowcount < 0:
+            rowcount = len(data) if data is not None else 0
+        return QueryResult(data=data, affected_rows=rowcount, last_insert_id=None, duration=duration)
+
+    def _build_query_result(self, cursor: Any, data: Any, duration: float) -> QueryResult:
+        return self._result(cursor, data, duration)
+
+    def _log_statement(self, sql: str, params: Any) -> None:
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug("Executing SQL: %s, parameters: %s", sql,
+                              self.summarize_log_data(params))  # type: ignore[attr-defined]
+
+    # -- connections ------------------------------------------------------
+    def _connect_kwargs(self) -> Dict[str, Any]:
+        """Arguments for ``psycopg.[Async]Connection.connect`` (contain the password)."""
+        return {
+            "conninfo": self.config.conninfo(),
+            "autocommit": True,  # transactions are explicit BEGIN/COMMIT from the manager
+            "prepare_threshold": self.config.prepare_threshold,
+        }
+
+    @staticmethod
+    def _is_broken(connection: Any) -> bool:
+        return connection is None or connection.closed or connection.broken
+
+    def _lost_in_transaction(self) -> ConnectionError:
+        return ConnectionError(
+            "The connection to PostgreSQL was lost inside a transaction; the server rolled "
+            "the transaction back and nothing of it was committed. Roll back (or leave the "
+            "transaction block) and start a new transaction; it will reconnect."
+        )
+
+    def _connect_error(self, exc: BaseException) -> ConnectionError:
+        # psycopg's message names host/port and the libpq reason, never the password;
+        # strip it defensively anyway in case a DSN was echoed back.
+        text = str(exc).strip()
+        if self.config.password:
+            text = text.replace(self.config.password, "***")
+        error = ConnectionError(f"Cannot connect to PostgreSQL ({self.config.safe_description()}): {text}")
+        error.sqlstate = getattr(exc, "sqlstate", None)  # type: ignore[attr-defined]
+        return error
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        error = translate_error(exc)
+        if self.config.password and self.config.password in str(error):
+            error.args = (str(error).replace(self.config.password, "***"),)
+        return error
+
+    def _apply_server_facts(self, version_num: int, extensions: Dict[str, str], available: set) -> None:
+        self._server_version = server_version_tuple(version_num)
+        self._dialect.version = self._server_version
+        self._dialect.set_extensions(extensions, available)
+
+    def _apply_version(self, version_num: int) -> None:
+        self._server_version = server_version_tuple(version_num)
+        self._dialect.version = self._server_version
+
+    def _translate_or_pass(self, exc: BaseException) -> BaseException:
+        """psycopg errors become the core's errors; anything else (cancellation,
+        KeyboardInterrupt, the core's own errors) is re-raised untouched."""
+        if isinstance(exc, psycopg.Error):
+            return self._translate(exc)
+        return exc

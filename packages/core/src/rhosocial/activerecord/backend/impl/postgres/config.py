@@ -1,0 +1,395 @@
+"""Connection configuration: libpq options kept apart from server settings.
+
+PostgreSQL has two kinds of "connection options" that are easy to mix up:
+
+* libpq parameters (``sslmode``, ``connect_timeout``, ``target_session_attrs``,
+  ...) tell the *client library* how to connect;
+* server settings (``search_path``, ``statement_timeout``, ``TimeZone``, any GUC)
+  are run-time parameters of the *session*, sent at start-up through the libpq
+  ``options`` parameter as ``-c name=value``.
+
+Passing a server setting as a libpq keyword fails ("invalid connection option
+search_path"), and silently dropping a libpq keyword (as the public reference
+backend does with the TLS settings) downgrades security. This module therefore
+routes every key to exactly one of the two places, validates values at
+construction (errors name the field), and never shows the password in a repr.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Dict, Mapping, Optional
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from rhosocial.activerecord.backend.config import ConnectionConfig
+
+__all__ = ["PostgresConnectionConfig", "ConfigurationError", "LIBPQ_PARAMETERS"]
+
+
+class ConfigurationError(ValueError):
+    """An invalid configuration value; the message names the field."""
+
+
+#: libpq connection parameters a user may set (PostgreSQL 18 docs, 32.1.2).
+LIBPQ_PARAMETERS = frozenset(
+    """
+    host hostaddr port dbname user password passfile require_auth channel_binding
+    connect_timeout client_encoding options application_name fallback_application_name
+    keepalives keepalives_idle keepalives_interval keepalives_count tcp_user_timeout
+    replication gssencmode sslmode requiressl sslnegotiation sslcompression sslcert sslkey
+    sslkeylogfile sslpassword sslcertmode sslrootcert sslcrl sslcrldir sslsni requirepeer
+    ssl_min_protocol_version ssl_max_protocol_version krbsrvname gsslib gssdelegation
+    service target_session_attrs load_balance_hosts min_protocol_version max_protocol_version
+    """.split()
+)
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+TARGET_SESSION_ATTRS = ("any", "read-write", "read-only", "primary", "standby", "prefer-standby")
+
+# Fields of this class that are libpq parameters under the same name.
+_LIBPQ_FIELDS = (
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "sslpassword",
+    "sslcrl",
+    "connect_timeout",
+    "application_name",
+    "client_encoding",
+    "target_session_attrs",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "channel_binding",
+    "gssencmode",
+    "passfile",
+    "load_balance_hosts",
+)
+
+# Convenience fields that are server settings (GUCs), sent as ``-c name=value``.
+_SETTING_FIELDS = {
+    "search_path": "search_path",
+    "statement_timeout": "statement_timeout",
+    "lock_timeout": "lock_timeout",
+    "idle_in_transaction_session_timeout": "idle_in_transaction_session_timeout",
+    "timezone": "TimeZone",
+}
+
+# Aliases of the core's generic SSL mixin names and of common spellings.
+_ALIASES = {
+    "ssl_mode": "sslmode",
+    "ssl_ca": "sslrootcert",
+    "ssl_cert": "sslcert",
+    "ssl_key": "sslkey",
+    "dbname": "database",
+    "server_timezone": "timezone",
+}
+
+_POOL_FIELDS = ("pool_min_size", "pool_max_size", "pool_timeout", "pool_max_idle", "pool_max_lifetime")
+
+
+@dataclass
+class PostgresConnectionConfig(ConnectionConfig):
+    """Everything needed to open a PostgreSQL session with psycopg 3.
+
+    ``host``/``port`` accept several hosts (``"db1,db2"`` or a list) for libpq's
+    multi-host failover together with ``target_session_attrs``. ``dsn`` takes a
+    libpq keyword string or a ``postgresql://`` URI; explicit fields override it.
+    Unknown keys in ``options`` are routed: libpq parameters to libpq, ``pool_*``
+    to the pool, anything else is treated as a server setting.
+    """
+
+    port: Optional[Any] = 5432
+    password: Optional[str] = field(default=None, repr=False)
+    dsn: Optional[str] = field(default=None, repr=False)
+
+    # libpq parameters
+    sslmode: Optional[str] = None
+    sslrootcert: Optional[str] = None
+    sslcert: Optional[str] = None
+    sslkey: Optional[str] = None
+    sslpassword: Optional[str] = field(default=None, repr=False)
+    sslcrl: Optional[str] = None
+    connect_timeout: Optional[int] = 10
+    application_name: Optional[str] = None
+    client_encoding: Optional[str] = None
+    target_session_attrs: Optional[str] = None
+    keepalives: Optional[int] = None
+    keepalives_idle: Optional[int] = None
+    keepalives_interval: Optional[int] = None
+    keepalives_count: Optional[int] = None
+    tcp_user_timeout: Optional[int] = None
+    channel_binding: Optional[str] = None
+    gssencmode: Optional[str] = None
+    passfile: Optional[str] = None
+    load_balance_hosts: Optional[str] = None
+    libpq_options: Dict[str, Any] = field(default_factory=dict)
+
+    # server settings
+    search_path: Optional[str] = None
+    statement_timeout: Optional[Any] = None
+    lock_timeout: Optional[Any] = None
+    idle_in_transaction_session_timeout: Optional[Any] = None
+    timezone: Optional[str] = None
+    server_settings: Dict[str, Any] = field(default_factory=dict)
+
+    # client-side behaviour
+    prepare_threshold: Optional[int] = 5
+    pool_min_size: Optional[int] = None
+    pool_max_size: Optional[int] = None
+    pool_timeout: float = 30.0
+    pool_max_idle: float = 600.0
+    pool_max_lifetime: float = 3600.0
+    pool_check: bool = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        # A hand-written __init__ (instead of the dataclass one) so that the
+        # original README's spellings and the core's generic names all work:
+        # ``options={"sslmode": ...}``, ``ssl_ca=...``, ``user=...``, ``dbname=...``.
+        known = {f.name for f in fields(self)}
+        values: Dict[str, Any] = {}
+        options = dict(kwargs.pop("options", None) or {})
+        for key, value in {**options, **kwargs}.items():
+            key = _ALIASES.get(key, key)
+            if key in known:
+                values[key] = value
+            elif key in LIBPQ_PARAMETERS:
+                values.setdefault("libpq_options", {})[key] = value
+            else:
+                values.setdefault("server_settings", {})[key] = value
+        for f in fields(self):
+            if f.name in values:
+                setattr(self, f.name, values[f.name])
+            elif f.default_factory is not MISSING:
+                setattr(self, f.name, f.default_factory())
+            else:
+                setattr(self, f.name, f.default)
+        self.options = {}
+        self.__post_init__()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.dsn:
+            self._merge_dsn(self.dsn)
+        if isinstance(self.host, (list, tuple)):
+            self.host = ",".join(self.host)
+        if isinstance(self.port, (list, tuple)):
+            self.port = ",".join(str(p) for p in self.port)
+        self._validate()
+
+    # -- validation ------------------------------------------------------
+    def _validate(self) -> None:
+        def fail(name: str, message: str) -> None:
+            raise ConfigurationError(f"PostgresConnectionConfig.{name}: {message}")
+
+        for part in str(self.port).split(",") if self.port is not None else ():
+            try:
+                number = int(part)
+            except ValueError:
+                fail("port", f"must be an integer 1-65535, got {part!r}")
+            if not 0 < number < 65536:
+                fail("port", f"must be between 1 and 65535, got {number}")
+        if self.sslmode is not None and self.sslmode not in SSL_MODES:
+            fail("sslmode", f"must be one of {', '.join(SSL_MODES)}; got {self.sslmode!r}")
+        if self.target_session_attrs is not None and self.target_session_attrs not in TARGET_SESSION_ATTRS:
+            fail("target_session_attrs", f"must be one of {', '.join(TARGET_SESSION_ATTRS)}")
+        for name in ("connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                     "tcp_user_timeout", "prepare_threshold"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    fail(name, f"must be a non-negative integer, got {value!r}")
+                if value < 0:
+                    fail(name, f"must be a non-negative integer, got {value!r}")
+                setattr(self, name, value)
+        for name in ("pool_min_size", "pool_max_size"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                fail(name, f"must be a non-negative integer, got {value!r}")
+        if self.pool_max_size == 0:
+            fail("pool_max_size", "must be at least 1")
+        if self.pool_min_size is not None and self.pool_max_size is not None and self.pool_min_size > self.pool_max_size:
+            fail("pool_min_size", f"({self.pool_min_size}) must not exceed pool_max_size ({self.pool_max_size})")
+        for name in ("pool_timeout", "pool_max_idle", "pool_max_lifetime"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                fail(name, f"must be a positive number of seconds, got {value!r}")
+        for key in self.server_settings:
+            if not key or not all(c.isalnum() or c in "_." for c in key):
+                fail("server_settings", f"invalid setting name {key!r}")
+
+    def _merge_dsn(self, dsn: str) -> None:
+        try:
+            parsed = conninfo_to_dict(dsn)
+        except Exception as exc:  # psycopg.ProgrammingError: bad syntax
+            raise ConfigurationError(f"PostgresConnectionConfig.dsn: cannot parse: {exc}") from None
+        mapping = {"dbname": "database", "user": "username"}
+        defaults = {f.name: f.default for f in fields(self)}
+        for key, value in parsed.items():
+            name = mapping.get(key, key)
+            if key == "options":
+                continue  # kept verbatim in the DSN-derived libpq options below
+            if name in defaults and getattr(self, name) == defaults[name]:
+                setattr(self, name, int(value) if name in ("connect_timeout",) else value)
+            elif name not in defaults and key in LIBPQ_PARAMETERS:
+                self.libpq_options.setdefault(key, value)
+        if "options" in parsed:
+            self.libpq_options.setdefault("options", parsed["options"])
+        if self.user is None:
+            self.user = self.username
+        self.dsn = None  # merged: every value now lives in a field
+
+    # -- derived views -----------------------------------------------------
+    @property
+    def pooled(self) -> bool:
+        """Whether the backend should run on a psycopg_pool pool."""
+        return self.pool_max_size is not None or self.pool_min_size is not None
+
+    @property
+    def pool_kwargs(self) -> Dict[str, Any]:
+        min_size = self.pool_min_size if self.pool_min_size is not None else 1
+        max_size = self.pool_max_size if self.pool_max_size is not None else max(min_size, 4)
+        return dict(min_size=min_size, max_size=max_size, timeout=self.pool_timeout,
+                    max_idle=self.pool_max_idle, max_lifetime=self.pool_max_lifetime)
+
+    def effective_server_settings(self) -> Dict[str, str]:
+        """All server settings sent at start-up, convenience fields included."""
+        settings: Dict[str, str] = {}
+        for name, guc in _SETTING_FIELDS.items():
+            value = getattr(self, name)
+            if value is not None:
+                settings[guc] = _setting_text(value)
+        for key, value in self.server_settings.items():
+            settings[key] = _setting_text(value)
+        return settings
+
+    def libpq_params(self) -> Dict[str, Any]:
+        """libpq keyword parameters (password included: never log the result)."""
+        params: Dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.database,
+            "user": self.username,
+            "password": self.password,
+        }
+        for name in _LIBPQ_FIELDS:
+            params[name] = getattr(self, name)
+        params.update(self.libpq_options)
+        settings = self.effective_server_settings()
+        if settings:
+            extra = " ".join(f"-c {_escape_option(k)}={_escape_option(v)}" for k, v in settings.items())
+            params["options"] = f"{params['options']} {extra}" if params.get("options") else extra
+        return {k: v for k, v in params.items() if v is not None and v != ""}
+
+    def conninfo(self) -> str:
+        """The libpq connection string (contains the password: never log it)."""
+        return make_conninfo("", **{k: str(v) for k, v in self.libpq_params().items()})
+
+    def safe_description(self) -> str:
+        """Where this config points, for messages and logs: no secrets."""
+        return f"host={self.host} port={self.port} dbname={self.database} user={self.username}"
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if f.repr and getattr(self, f.name) not in (None, {}, f.default) or f.name in ("host", "database")
+        )
+        return f"PostgresConnectionConfig({shown})"
+
+    # -- core API --------------------------------------------------------
+    def to_dict(self) -> Dict[str, Any]:
+        result = {f.name: getattr(self, f.name) for f in fields(self)}
+        result.pop("options", None)
+        result.pop("user", None)
+        return {k: v for k, v in result.items() if v is not None and v != {}}
+
+    def clone(self, **updates: Any) -> "PostgresConnectionConfig":
+        values = self.to_dict()
+        for key in ("libpq_options", "server_settings"):
+            if key in values:
+                values[key] = dict(values[key])
+        values.update(updates)
+        return type(self)(**values)
+
+    @classmethod
+    def from_env(cls, prefix: str = "", environ: Optional[Mapping[str, str]] = None) -> "PostgresConnectionConfig":
+        """Build a config from the environment.
+
+        With no prefix, read the standard libpq variables (``PGHOST``, ``PGPORT``,
+        ``PGDATABASE``, ``PGUSER``, ``PGPASSWORD``, ``PGSSLMODE``, ...). With a
+        prefix, read ``<PREFIX>DSN`` and ``<PREFIX><FIELD>`` for every field,
+        plus ``<PREFIX>OPT_<NAME>`` for extra options (the core's convention).
+        """
+        env = os.environ if environ is None else environ
+        values: Dict[str, Any] = {}
+        if not prefix:
+            for var, name in _PG_ENV.items():
+                if var in env:
+                    values[name] = _convert_env(name, env[var])
+            if "PGOPTIONS" in env:
+                values["libpq_options"] = {"options": env["PGOPTIONS"]}
+        else:
+            for f in fields(cls):
+                key = f"{prefix}{f.name.upper()}"
+                if key in env and f.name not in ("options", "libpq_options", "server_settings"):
+                    values[f.name] = _convert_env(f.name, env[key])
+            opt_prefix = f"{prefix}OPT_"
+            options = {k[len(opt_prefix):].lower(): v for k, v in env.items() if k.startswith(opt_prefix)}
+            if options:
+                values["options"] = options
+        return cls(**values)
+
+
+_PG_ENV = {
+    "PGHOST": "host",
+    "PGPORT": "port",
+    "PGDATABASE": "database",
+    "PGUSER": "username",
+    "PGPASSWORD": "password",
+    "PGSSLMODE": "sslmode",
+    "PGSSLROOTCERT": "sslrootcert",
+    "PGSSLCERT": "sslcert",
+    "PGSSLKEY": "sslkey",
+    "PGCONNECT_TIMEOUT": "connect_timeout",
+    "PGAPPNAME": "application_name",
+    "PGCLIENTENCODING": "client_encoding",
+    "PGTARGETSESSIONATTRS": "target_session_attrs",
+    "PGTZ": "timezone",
+}
+
+_INT_FIELDS = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+               "tcp_user_timeout", "prepare_threshold", "pool_min_size", "pool_max_size"}
+
+
+def _convert_env(name: str, value: str) -> Any:
+    if name in _INT_FIELDS:
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigurationError(f"PostgresConnectionConfig.{name}: must be an integer, got {value!r}") from None
+    if name in ("pool_timeout", "pool_max_idle", "pool_max_lifetime"):
+        return float(value)
+    if name == "pool_check":
+        return value.lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _escape_option(text: str) -> str:
+    # libpq's ``options``: whitespace separates arguments; a backslash escapes
+    # the next character (so a space inside a value is written as "\ ").
+    return str(text).replace("\\", "\\\\").replace(" ", "\\ ")

@@ -1,0 +1,194 @@
+"""SQLSTATE -> the core's error classes.
+
+The SQLSTATE code is the only reliable key to what went wrong: messages are
+localised and change between versions (the public reference backend matched
+message text, so its deadlock branch could never fire). psycopg exposes it as
+``exc.sqlstate`` and the details (constraint, table, column, ...) as
+``exc.diag``; both stay reachable on the translated error:
+
+>>> err.sqlstate, err.constraint_name, err.table_name   # doctest: +SKIP
+('23505', 'users_email_key', 'users')
+
+Nothing here does I/O: the sync and async backends call :func:`translate_error`
+and raise what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Type
+
+import psycopg
+from rhosocial.activerecord.backend.errors import (
+    ConnectionError,
+    DatabaseError,
+    DeadlockError,
+    IntegrityError,
+    LockError,
+    OperationalError,
+    QueryError,
+    TransactionError,
+)
+
+__all__ = [
+    "PostgresErrorInfo",
+    "SerializationError",
+    "QueryCanceledError",
+    "StatementTimeoutError",
+    "DataError",
+    "ReadOnlyTransactionError",
+    "translate_error",
+    "is_retryable",
+]
+
+
+class SerializationError(TransactionError):
+    """SQLSTATE 40001: the transaction lost a serialization conflict.
+
+    Retryable: run the whole transaction again (see ``retry_transaction``).
+    """
+
+    retryable = True
+
+
+# A deadlock victim can also simply retry.
+DeadlockError.retryable = True  # type: ignore[attr-defined]
+
+
+class QueryCanceledError(OperationalError):
+    """SQLSTATE 57014: the statement was cancelled (user request or task cancellation)."""
+
+
+class StatementTimeoutError(QueryCanceledError):
+    """SQLSTATE 57014 raised because ``statement_timeout`` elapsed."""
+
+
+class DataError(DatabaseError):
+    """SQLSTATE class 22: a value the server cannot accept (out of range, bad format, NUL byte, ...)."""
+
+
+class ReadOnlyTransactionError(TransactionError):
+    """SQLSTATE 25006: a write inside a READ ONLY transaction or on a hot standby."""
+
+
+@dataclass(frozen=True)
+class PostgresErrorInfo:
+    """The server's diagnostic fields, attached to every translated error as ``.pg``."""
+
+    sqlstate: Optional[str] = None
+    message: Optional[str] = None
+    detail: Optional[str] = None
+    hint: Optional[str] = None
+    schema_name: Optional[str] = None
+    table_name: Optional[str] = None
+    column_name: Optional[str] = None
+    constraint_name: Optional[str] = None
+    datatype_name: Optional[str] = None
+
+    @classmethod
+    def from_psycopg(cls, exc: BaseException) -> "PostgresErrorInfo":
+        diag = getattr(exc, "diag", None)
+        if diag is None:
+            return cls(message=str(exc))
+        return cls(
+            sqlstate=getattr(exc, "sqlstate", None) or diag.sqlstate,
+            message=diag.message_primary or str(exc),
+            detail=diag.message_detail,
+            hint=diag.message_hint,
+            schema_name=diag.schema_name,
+            table_name=diag.table_name,
+            column_name=diag.column_name,
+            constraint_name=diag.constraint_name,
+            datatype_name=diag.datatype_name,
+        )
+
+
+# Exact codes first, then classes (first two characters).
+_BY_CODE: dict[str, Type[DatabaseError]] = {
+    "40P01": DeadlockError,
+    "40001": SerializationError,
+    "55P03": LockError,  # lock_not_available: NOWAIT and lock_timeout
+    "57014": QueryCanceledError,
+    "25006": ReadOnlyTransactionError,
+    "25P02": TransactionError,  # in_failed_sql_transaction
+    "57P01": ConnectionError,  # admin_shutdown (pg_terminate_backend)
+    "57P02": ConnectionError,  # crash_shutdown
+    "57P03": ConnectionError,  # cannot_connect_now
+    "53300": ConnectionError,  # too_many_connections
+}
+_BY_CLASS: dict[str, Type[DatabaseError]] = {
+    "08": ConnectionError,
+    "23": IntegrityError,
+    "22": DataError,
+    "42": QueryError,
+    "40": TransactionError,
+    "25": TransactionError,
+    "53": OperationalError,
+    "54": QueryError,  # program_limit_exceeded (e.g. too many bind parameters)
+    "55": OperationalError,
+    "57": OperationalError,
+    "28": ConnectionError,  # invalid authorization
+    "3D": ConnectionError,  # invalid catalog name (missing database at connect)
+    "0A": QueryError,  # feature_not_supported
+    "21": QueryError,  # cardinality_violation
+    "44": IntegrityError,  # with_check_option_violation
+    "P0": QueryError,  # PL/pgSQL raise_exception
+    "XX": OperationalError,
+}
+
+
+def _error_class(exc: BaseException) -> Type[DatabaseError]:
+    sqlstate = getattr(exc, "sqlstate", None)
+    if sqlstate:
+        cls = _BY_CODE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2])
+        if cls is not None:
+            if cls is QueryCanceledError and "statement timeout" in str(exc):
+                return StatementTimeoutError
+            return cls
+    if isinstance(exc, psycopg.OperationalError):
+        # No SQLSTATE: libpq-level failure (server gone, socket closed, refused).
+        return ConnectionError
+    if isinstance(exc, psycopg.InterfaceError):
+        return ConnectionError
+    if isinstance(exc, psycopg.DataError):
+        return DataError
+    if isinstance(exc, psycopg.IntegrityError):
+        return IntegrityError
+    if isinstance(exc, psycopg.ProgrammingError):
+        return QueryError
+    return DatabaseError
+
+
+def translate_error(exc: BaseException, *, context: str = "") -> DatabaseError:
+    """Return the core error matching a psycopg exception (not raised: the caller raises).
+
+    Errors that are already the core's pass through unchanged. The result keeps
+    ``sqlstate``, ``pg`` (a :class:`PostgresErrorInfo`) and the diagnostic names
+    as attributes, and chains the psycopg exception as ``__cause__``.
+    """
+    if isinstance(exc, DatabaseError):
+        return exc
+    if isinstance(exc, (ValueError, TypeError)) and "NUL" in str(exc):
+        # psycopg refuses strings containing "\x00" before sending anything.
+        cls: Type[DatabaseError] = DataError
+        info = PostgresErrorInfo(sqlstate="22021", message=str(exc))
+    else:
+        cls = _error_class(exc)
+        info = PostgresErrorInfo.from_psycopg(exc)
+    text = str(exc).strip() or type(exc).__name__
+    if context:
+        text = f"{context}: {text}"
+    error = cls(text)
+    error.pg = info  # type: ignore[attr-defined]
+    error.sqlstate = info.sqlstate  # type: ignore[attr-defined]
+    error.constraint_name = info.constraint_name  # type: ignore[attr-defined]
+    error.table_name = info.table_name  # type: ignore[attr-defined]
+    error.column_name = info.column_name  # type: ignore[attr-defined]
+    error.schema_name = info.schema_name  # type: ignore[attr-defined]
+    error.__cause__ = exc
+    return error
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for errors where re-running the whole transaction is the remedy."""
+    return isinstance(exc, (SerializationError, DeadlockError))
