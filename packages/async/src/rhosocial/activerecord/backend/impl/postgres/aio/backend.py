@@ -34,7 +34,11 @@ __all__ = ["AsyncPostgresBackend"]
 _DQL = StatementType.DQL
 
 
-class AsyncPostgresBackend(PostgresBackendMixin, AsyncStorageBackend):
+class AsyncPostgresBackend(
+    # Feature mixins (one module each in this package) go here, before the bases.
+    PostgresBackendMixin,
+    AsyncStorageBackend,
+):
     """PostgreSQL backend for ``AsyncActiveRecord`` models (psycopg 3, asyncio)."""
 
     def __init__(self, connection_config: Any = None, **kwargs: Any) -> None:
@@ -50,9 +54,11 @@ class AsyncPostgresBackend(PostgresBackendMixin, AsyncStorageBackend):
             return
         await self._close_quietly()
         try:
-            self._connection = await psycopg.AsyncConnection.connect(**self._connect_kwargs())
+            connection = await psycopg.AsyncConnection.connect(**self._connect_kwargs())
         except psycopg.Error as exc:
             raise self._connect_error(exc) from None
+        self._apply_registered_types(connection)
+        self._connection = connection
         if self.logger.isEnabledFor(logging.INFO):
             self.logger.info("Connected to PostgreSQL %s", self.config.safe_description())
 
@@ -103,6 +109,18 @@ class AsyncPostgresBackend(PostgresBackendMixin, AsyncStorageBackend):
         connection = self._connection
         if connection is None or connection.broken or closed_while_idle(connection):
             await self.connect()
+
+    async def register_types(self, *specs: Any) -> None:
+        """Register server-defined types (enums, composites, hstore, ...) with psycopg.
+
+        Each spec (see ``types.registration``) names a type; its ``TypeInfo`` is
+        fetched once and re-applied to every new connection of this backend.
+        """
+        connection = await self._usable_connection()
+        for spec in specs:
+            info = await spec.info_class.fetch(connection, spec.name)
+            self._remember_type(spec, info)
+        self._apply_registered_types(connection)
 
     async def get_server_version(self) -> Tuple[int, int, int]:
         if self._server_version is None:

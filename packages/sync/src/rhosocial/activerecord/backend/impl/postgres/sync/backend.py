@@ -36,7 +36,11 @@ __all__ = ["PostgresBackend"]
 _DQL = StatementType.DQL
 
 
-class PostgresBackend(PostgresBackendMixin, StorageBackend):
+class PostgresBackend(
+    # Feature mixins (one module each in this package) go here, before the bases.
+    PostgresBackendMixin,
+    StorageBackend,
+):
     """PostgreSQL backend for ``ActiveRecord`` models (psycopg 3, threads)."""
 
     def __init__(self, connection_config: Any = None, **kwargs: Any) -> None:
@@ -52,9 +56,11 @@ class PostgresBackend(PostgresBackendMixin, StorageBackend):
             return
         self._close_quietly()
         try:
-            self._connection = psycopg.Connection.connect(**self._connect_kwargs())
+            connection = psycopg.Connection.connect(**self._connect_kwargs())
         except psycopg.Error as exc:
             raise self._connect_error(exc) from None
+        self._apply_registered_types(connection)
+        self._connection = connection
         if self.logger.isEnabledFor(logging.INFO):
             self.logger.info("Connected to PostgreSQL %s", self.config.safe_description())
 
@@ -105,6 +111,18 @@ class PostgresBackend(PostgresBackendMixin, StorageBackend):
         connection = self._connection
         if connection is None or connection.broken or closed_while_idle(connection):
             self.connect()
+
+    def register_types(self, *specs: Any) -> None:
+        """Register server-defined types (enums, composites, hstore, ...) with psycopg.
+
+        Each spec (see ``types.registration``) names a type; its ``TypeInfo`` is
+        fetched once and re-applied to every new connection of this backend.
+        """
+        connection = self._usable_connection()
+        for spec in specs:
+            info = spec.info_class.fetch(connection, spec.name)
+            self._remember_type(spec, info)
+        self._apply_registered_types(connection)
 
     def get_server_version(self) -> Tuple[int, int, int]:
         if self._server_version is None:
