@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
+from weakref import WeakKeyDictionary
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from rhosocial.activerecord.backend.config import ConnectionConfig
@@ -66,6 +67,9 @@ class PostgresBackendMixin:
         self._adapter_suggestions: Optional[Dict[Type, Tuple[Any, Type]]] = None
         self._server_version: Optional[Tuple[int, int, int]] = None
         self._pool: Any = None
+        self._registered_types: List[Tuple[Any, Any]] = []  # (spec, TypeInfo)
+        self._pinned: Any = WeakKeyDictionary()  # pool: task/thread -> its transaction's connection
+        self._managers: Any = WeakKeyDictionary()  # pool: task/thread -> its transaction manager
         register_adapters(self.adapter_registry)  # type: ignore[attr-defined]
 
     @staticmethod
@@ -216,3 +220,16 @@ class PostgresBackendMixin:
         if isinstance(exc, psycopg.Error):
             return self._translate(exc)
         return exc
+
+    def _remember_type(self, spec: Any, info: Any) -> None:
+        if info is None:
+            from rhosocial.activerecord.backend.errors import QueryError
+
+            raise QueryError(f"PostgreSQL type {spec.name!r} does not exist in database {self.config.database!r}")
+        self._registered_types = [(s, i) for s, i in self._registered_types if s.name != spec.name]
+        self._registered_types.append((spec, info))
+
+    def _apply_registered_types(self, connection: Any) -> None:
+        # Registration is pure (no I/O): adapters attach to the connection's map.
+        for spec, info in self._registered_types:
+            spec.register(info, connection)

@@ -27,15 +27,18 @@ from rhosocial.activerecord.backend.schema import StatementType
 
 from ..backend_base import PostgresBackendMixin, as_postgres_config
 from ..connection_health import closed_while_idle
+from .pool import AsyncPoolMixin
 from .transaction import AsyncPostgresTransactionManager
 
 __all__ = ["AsyncPostgresBackend"]
 
 _DQL = StatementType.DQL
+_DDL_OPTIONS = ExecutionOptions(stmt_type=StatementType.DDL)
 
 
 class AsyncPostgresBackend(
     # Feature mixins (one module each in this package) go here, before the bases.
+    AsyncPoolMixin,
     PostgresBackendMixin,
     AsyncStorageBackend,
 ):
@@ -50,6 +53,10 @@ class AsyncPostgresBackend(
     # -- connection lifecycle ---------------------------------------------
     async def connect(self) -> None:
         """Open the session (or the pool). Idempotent while the connection is healthy."""
+        if self.config.pooled:
+            if self._pool is None:
+                await self._open_pool()
+            return
         if self._connection is not None and not self._is_broken(self._connection):
             return
         await self._close_quietly()
@@ -63,6 +70,9 @@ class AsyncPostgresBackend(
             self.logger.info("Connected to PostgreSQL %s", self.config.safe_description())
 
     async def disconnect(self) -> None:
+        if self._pool is not None:
+            await self._close_pool()
+            return
         manager = self._transaction_manager
         if manager is not None and manager.is_active and not self._is_broken(self._connection):
             self.logger.warning("Disconnecting with an open transaction: rolling it back")
@@ -81,8 +91,7 @@ class AsyncPostgresBackend(
 
     async def ping(self, reconnect: bool = True) -> bool:
         try:
-            connection = await self._usable_connection()
-            await connection.execute("SELECT 1")
+            await self.execute("SELECT 1")
             return True
         except (psycopg.Error, ConnectionError):
             if not reconnect or self.in_transaction:
@@ -95,7 +104,12 @@ class AsyncPostgresBackend(
             return False
 
     async def _usable_connection(self) -> Any:
-        """The open connection, reconnecting only when that cannot lose work."""
+        """The connection for the next statement; reconnects only when that cannot lose work."""
+        if self._pool is not None or self.config.pooled:
+            pinned = self._pinned_connection() if self._pool is not None else None
+            if pinned is not None:
+                return pinned
+            raise RuntimeError("pooled backends borrow per statement; use execute()")  # pragma: no cover
         connection = self._connection
         if connection is not None and not connection.broken and not closed_while_idle(connection):
             return connection
@@ -105,7 +119,12 @@ class AsyncPostgresBackend(
         return self._connection
 
     async def reconnect_if_lost(self) -> None:
-        """Called by the transaction manager before BEGIN: a fresh transaction may use a new connection."""
+        """Before BEGIN: a fresh transaction may start on a new connection (pool: borrow one)."""
+        if self.config.pooled:
+            if self._pool is None:
+                await self._open_pool()
+            await self._pin_connection()
+            return
         connection = self._connection
         if connection is None or connection.broken or closed_while_idle(connection):
             await self.connect()
@@ -116,33 +135,37 @@ class AsyncPostgresBackend(
         Each spec (see ``types.registration``) names a type; its ``TypeInfo`` is
         fetched once and re-applied to every new connection of this backend.
         """
-        connection = await self._usable_connection()
-        for spec in specs:
-            info = await spec.info_class.fetch(connection, spec.name)
-            self._remember_type(spec, info)
-        self._apply_registered_types(connection)
+        async with self._borrowed() as connection:
+            for spec in specs:
+                info = await spec.info_class.fetch(connection, spec.name)
+                self._remember_type(spec, info)
+            self._apply_registered_types(connection)
 
     async def get_server_version(self) -> Tuple[int, int, int]:
         if self._server_version is None:
-            connection = await self._usable_connection()
-            self._apply_version(connection.info.server_version)
+            async with self._borrowed() as connection:
+                self._apply_version(connection.info.server_version)
         return self._server_version  # type: ignore[return-value]
 
     async def introspect_and_adapt(self) -> None:
         """Read the server version and extensions, and adapt the dialect to them."""
-        connection = await self._usable_connection()
         installed: Dict[str, str] = {}
         available: set = set()
-        try:
-            cursor = await connection.execute("SELECT extname, extversion FROM pg_extension")
-            installed = dict(await cursor.fetchall())
-            # Some server builds ship broken control files; the catalogue view then
-            # raises. Missing "available" knowledge only narrows what we declare.
-            cursor = await connection.execute("SELECT name FROM pg_available_extensions")
-            available = {row[0] for row in await cursor.fetchall()}
-        except psycopg.Error as exc:
-            self.logger.warning("Could not read the extension catalogue: %s", exc)
-        self._apply_server_facts(connection.info.server_version, installed, available)
+        async with self._borrowed() as connection:
+            try:
+                cursor = await connection.execute("SELECT extname, extversion FROM pg_extension")
+                installed = dict(await cursor.fetchall())
+                # Some server builds ship broken control files; the catalogue view then
+                # raises. Missing "available" knowledge only narrows what we declare.
+                cursor = await connection.execute("SELECT name FROM pg_available_extensions")
+                available = {row[0] for row in await cursor.fetchall()}
+            except psycopg.Error as exc:
+                self.logger.warning("Could not read the extension catalogue: %s", exc)
+            self._apply_server_facts(connection.info.server_version, installed, available)
+
+    def _borrowed(self) -> Any:
+        """A connection for a few statements: the session, the pinned one, or a pool loan."""
+        return _Borrowed(self)
 
     # -- execution --------------------------------------------------------
     def _get_cursor(self) -> Any:
@@ -152,39 +175,44 @@ class AsyncPostgresBackend(
     async def execute(
         self, sql: str, params: Optional[Any] = None, *, options: Optional[ExecutionOptions] = None
     ) -> QueryResult:
-        start = time.perf_counter()
         if options is None:
-            options = ExecutionOptions(stmt_type=StatementType.DDL)
-        want_rows = options.process_result_set
-        if want_rows is None:
-            want_rows = options.stmt_type == _DQL
+            options = _DDL_OPTIONS
         try:
-            connection = await self._usable_connection()
-            query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))
-            self._log_statement(query, values)
-            async with connection.cursor() as cursor:
-                await cursor.execute(query, values)
-                data = None
-                if want_rows:
-                    rows = await cursor.fetchall() if cursor.description is not None else []
-                    data = self._rows_to_dicts(cursor.description, rows, options.column_adapters,
-                                               options.column_mapping)
-                return self._result(cursor, data, time.perf_counter() - start)
+            if self._pool is None and not self.config.pooled:
+                return await self._run(await self._usable_connection(), sql, params, options)
+            async with self._borrowed() as connection:
+                return await self._run(connection, sql, params, options)
         except ConnectionError:
             raise
         except BaseException as exc:
             raise self._translate_or_pass(exc)
 
+    async def _run(self, connection: Any, sql: str, params: Any, options: ExecutionOptions) -> QueryResult:
+        start = time.perf_counter()
+        want_rows = options.process_result_set
+        if want_rows is None:
+            want_rows = options.stmt_type == _DQL
+        query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))
+        self._log_statement(query, values)
+        async with connection.cursor() as cursor:
+            await cursor.execute(query, values)
+            data = None
+            if want_rows:
+                rows = await cursor.fetchall() if cursor.description is not None else []
+                data = self._rows_to_dicts(cursor.description, rows, options.column_adapters,
+                                           options.column_mapping)
+            return self._result(cursor, data, time.perf_counter() - start)
+
     async def execute_many(self, sql: str, params_list: List[Any]) -> Optional[QueryResult]:
         """One statement, many parameter sets: psycopg's pipelined ``executemany``."""
         start = time.perf_counter()
         try:
-            connection = await self._usable_connection()
             query, _ = self._prepare_sql_and_params(sql, ())
             adapted = [self._adapt_params(params) for params in params_list]
-            async with connection.cursor() as cursor:
-                await cursor.executemany(query, adapted)
-                return QueryResult(affected_rows=cursor.rowcount, duration=time.perf_counter() - start)
+            async with self._borrowed() as connection:
+                async with connection.cursor() as cursor:
+                    await cursor.executemany(query, adapted)
+                    return QueryResult(affected_rows=cursor.rowcount, duration=time.perf_counter() - start)
         except ConnectionError:
             raise
         except BaseException as exc:
@@ -200,6 +228,42 @@ class AsyncPostgresBackend(
     # -- transactions -----------------------------------------------------
     @property
     def transaction_manager(self) -> AsyncPostgresTransactionManager:
+        if self.config.pooled:
+            return self._task_transaction_manager(AsyncPostgresTransactionManager)
         if self._transaction_manager is None:
             self._transaction_manager = AsyncPostgresTransactionManager(self, self.logger)
         return self._transaction_manager
+
+    @property
+    def in_transaction(self) -> bool:
+        if self.config.pooled:
+            return self._pool is not None and self._task_in_transaction()
+        manager = self._transaction_manager
+        return manager is not None and manager.is_active
+
+
+class _Borrowed:
+    """``async with backend._borrowed() as connection``: see AsyncPostgresBackend._borrowed."""
+
+    __slots__ = ("_backend", "_loan")
+
+    def __init__(self, backend: AsyncPostgresBackend) -> None:
+        self._backend = backend
+        self._loan: Any = None
+
+    async def __aenter__(self) -> Any:
+        backend = self._backend
+        if not backend.config.pooled:
+            return await backend._usable_connection()
+        if backend._pool is None:
+            await backend._open_pool()
+        pinned = backend._pinned_connection()
+        if pinned is not None:
+            return pinned
+        self._loan = backend._pool.connection(timeout=backend.config.pool_timeout)
+        return await self._loan.__aenter__()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._loan is not None:
+            loan, self._loan = self._loan, None
+            await loan.__aexit__(*exc_info)

@@ -27,8 +27,22 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
         await self._backend.reconnect_if_lost()
         await super()._do_begin()
 
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        finally:
+            if self._transaction_level == 0:
+                await self._backend._unpin_connection()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            if self._transaction_level == 0:
+                await self._backend._unpin_connection()
+
     async def _do_rollback(self) -> None:
-        if self._backend._is_broken(self._backend._connection):
+        if self._backend._transaction_connection_lost():
             # The server already discarded the transaction with the session.
             self.log(30, "Connection lost: the server rolled the transaction back")
             return

@@ -29,8 +29,22 @@ class PostgresTransactionManager(PostgresTransactionMixin, TransactionManager):
         self._backend.reconnect_if_lost()
         super()._do_begin()
 
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if self._transaction_level == 0:
+                self._backend._unpin_connection()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if self._transaction_level == 0:
+                self._backend._unpin_connection()
+
     def _do_rollback(self) -> None:
-        if self._backend._is_broken(self._backend._connection):
+        if self._backend._transaction_connection_lost():
             # The server already discarded the transaction with the session.
             self.log(30, "Connection lost: the server rolled the transaction back")
             return
