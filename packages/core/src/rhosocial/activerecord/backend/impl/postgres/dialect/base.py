@@ -1,0 +1,228 @@
+"""``PostgresDialect``: the core's dialect mixins and protocols, plus PostgreSQL.
+
+Assembly only. Concerns live in sibling modules (one mixin each), listed
+before the core's mixins so their overrides win:
+
+* ``gates``        version/extension facts; every supports_* from the table
+* ``expressions``  placeholders, quoting, ``%%`` modulo, function spellings
+* ``dml``          RETURNING, ON CONFLICT, MERGE, locking clauses, LIMIT/OFFSET
+* ``json``         JSON path operators and SQL/JSON gates
+* ``ddl``          CREATE TABLE/INDEX/VIEW/SEQUENCE/TRIGGER/partitions, TRUNCATE, EXPLAIN
+* ``types``        core DataType -> PostgreSQL type names, and back
+* ``transaction``  BEGIN with modes, savepoints, SET CONSTRAINTS
+* ``functions``    which SQL functions exist on the target server
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from rhosocial.activerecord.backend.dialect.base import SQLDialectBase
+from rhosocial.activerecord.backend.dialect.mixins import (
+    AdvancedGroupingMixin,
+    ArrayMixin,
+    CollationMixin,
+    ConstraintMixin,
+    CTEMixin,
+    DateTimeMixin,
+    DDLColumnMixin,
+    DDLTypeMixin,
+    DMLMixin,
+    DQLMixin,
+    ExplainMixin,
+    ExpressionMixin,
+    FilterClauseMixin,
+    FunctionMixin,
+    GeneratedColumnMixin,
+    IdentifierMixin,
+    ILIKEMixin,
+    IndexMixin,
+    IntrospectionMixin,
+    JoinMixin,
+    JSONMixin,
+    LateralJoinMixin,
+    LockingMixin,
+    MergeMixin,
+    OrderedSetAggregationMixin,
+    PartitionMixin,
+    PredicateMixin,
+    ReturningMixin,
+    SchemaMixin,
+    SequenceMixin,
+    SetOperationMixin,
+    SQLXMLMixin,
+    TableMixin,
+    TransactionControlMixin,
+    TriggerMixin,
+    TruncateMixin,
+    UpsertMixin,
+    ViewMixin,
+    WindowFunctionMixin,
+)
+from rhosocial.activerecord.backend.dialect.protocols import (
+    AdvancedGroupingSupport,
+    AlterTableModifierSupport,
+    ArraySupport,
+    CollationSupport,
+    ConstraintSupport,
+    CTESupport,
+    DDLTypeSupport,
+    ExplainSupport,
+    FilterClauseSupport,
+    FunctionSupport,
+    GeneratedColumnSupport,
+    ILIKESupport,
+    IndexSupport,
+    IntrospectionSupport,
+    JoinSupport,
+    JSONSupport,
+    LateralJoinSupport,
+    LockingSupport,
+    MergeSupport,
+    OrderedSetAggregationSupport,
+    PartitionSupport,
+    ReturningSupport,
+    SchemaSupport,
+    SequenceSupport,
+    SetOperationSupport,
+    SQLFunctionSupport,
+    SQLXMLSupport,
+    TableSupport,
+    TransactionControlSupport,
+    TriggerSupport,
+    TruncateSupport,
+    UpsertSupport,
+    ViewSupport,
+    WildcardSupport,
+    WindowFunctionSupport,
+)
+
+from .ddl import PostgresDDLMixin
+from .dml import PostgresDMLMixin
+from .expressions import PostgresExpressionMixin
+from .functions import PostgresFunctionsMixin
+from .gates import CapabilityGateMixin, install_supports
+from .json import PostgresJSONMixin
+from .transaction import PostgresTransactionMixin
+from .types import PostgresTypesMixin
+
+
+@install_supports
+class PostgresDialect(
+    CapabilityGateMixin,
+    PostgresExpressionMixin,
+    PostgresDMLMixin,
+    PostgresJSONMixin,
+    PostgresDDLMixin,
+    PostgresTypesMixin,
+    PostgresTransactionMixin,
+    PostgresFunctionsMixin,
+    SQLDialectBase,
+    # core mixins: generic SQL, overridden above where PostgreSQL differs
+    SQLXMLMixin,
+    CollationMixin,
+    WindowFunctionMixin,
+    CTEMixin,
+    AdvancedGroupingMixin,
+    ReturningMixin,
+    UpsertMixin,
+    LateralJoinMixin,
+    ArrayMixin,
+    JSONMixin,
+    ExplainMixin,
+    FilterClauseMixin,
+    OrderedSetAggregationMixin,
+    MergeMixin,
+    LockingMixin,
+    JoinMixin,
+    SetOperationMixin,
+    ILIKEMixin,
+    TableMixin,
+    PartitionMixin,
+    ConstraintMixin,
+    ViewMixin,
+    TruncateMixin,
+    SchemaMixin,
+    IndexMixin,
+    SequenceMixin,
+    TriggerMixin,
+    FunctionMixin,
+    GeneratedColumnMixin,
+    IntrospectionMixin,
+    IdentifierMixin,
+    PredicateMixin,
+    ExpressionMixin,
+    DateTimeMixin,
+    DQLMixin,
+    DMLMixin,
+    DDLColumnMixin,
+    DDLTypeMixin,
+    TransactionControlMixin,
+    # runtime-checkable protocols (isinstance checks by the core and the suite)
+    SQLXMLSupport,
+    CollationSupport,
+    WindowFunctionSupport,
+    CTESupport,
+    WildcardSupport,
+    AdvancedGroupingSupport,
+    ReturningSupport,
+    UpsertSupport,
+    LateralJoinSupport,
+    ArraySupport,
+    JSONSupport,
+    ExplainSupport,
+    FilterClauseSupport,
+    OrderedSetAggregationSupport,
+    MergeSupport,
+    LockingSupport,
+    JoinSupport,
+    SetOperationSupport,
+    ILIKESupport,
+    TableSupport,
+    PartitionSupport,
+    AlterTableModifierSupport,
+    ConstraintSupport,
+    ViewSupport,
+    TruncateSupport,
+    SchemaSupport,
+    IndexSupport,
+    SequenceSupport,
+    TriggerSupport,
+    FunctionSupport,
+    GeneratedColumnSupport,
+    IntrospectionSupport,
+    TransactionControlSupport,
+    SQLFunctionSupport,
+    DDLTypeSupport,
+):
+    """PostgreSQL 10+ dialect for psycopg 3 (``%s`` placeholders).
+
+    ``PostgresDialect(version=(15, 18, 0))``, or ``PostgresDialect()`` and let
+    the backend set ``dialect.version`` and call ``set_extensions()`` after
+    connecting. Protocols that PostgreSQL lacks (QUALIFY, temporal tables,
+    SQL/PGQ graphs) are not implemented, so ``require_protocol`` fails early;
+    their supports_* still answer False from the capability table.
+    """
+
+    def __init__(self, version: Optional[Tuple[int, ...]] = None) -> None:
+        super().__init__()
+        self._init_gates()
+        if version is not None:
+            self.version = version
+
+    @property
+    def name(self) -> str:
+        return "PostgreSQL"
+
+    @property
+    def version(self) -> Tuple[int, int, int]:
+        return SQLDialectBase.version.fget(self)
+
+    @version.setter
+    def version(self, value: Tuple[int, ...]) -> None:
+        # Accept (major,), (major, minor) or (major, minor, patch); store 3 parts.
+        parts = tuple(int(p) for p in value) + (0, 0, 0)
+        self._version = parts[:3]
+
+    def __repr__(self) -> str:
+        return f"PostgresDialect(version={self._version!r})"
