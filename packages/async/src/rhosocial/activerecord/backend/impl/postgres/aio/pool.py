@@ -18,9 +18,13 @@ from __future__ import annotations
 from asyncio import current_task  # async-only
 from typing import Any, Optional
 
+from psycopg.pq import TransactionStatus
+
 # sync-only: from threading import current_thread
 
 __all__ = ["AsyncPoolMixin"]
+
+INERROR = TransactionStatus.INERROR
 
 
 def _context_key() -> Any:
@@ -89,11 +93,18 @@ class AsyncPoolMixin:
     def _pinned_connection(self) -> Optional[Any]:
         return self._pinned.get(_context_key())
 
-    def _transaction_connection_lost(self) -> bool:
+    def _transaction_connection(self) -> Optional[Any]:
         if self.config.pooled:
-            connection = self._pinned.get(_context_key())
-            return connection is None or self._is_broken(connection)
-        return self._is_broken(self._connection)
+            return self._pinned.get(_context_key())
+        return self._connection
+
+    def _transaction_connection_lost(self) -> bool:
+        return self._is_broken(self._transaction_connection())
+
+    def _transaction_aborted(self) -> bool:
+        """True if a statement failed in the open transaction (PostgreSQL would turn COMMIT into ROLLBACK)."""
+        connection = self._transaction_connection()
+        return connection is not None and connection.info.transaction_status == INERROR
 
     def _task_transaction_manager(self, factory: Any) -> Any:
         key = _context_key()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Iterable, Optional, Union
 
+from rhosocial.activerecord.backend.errors import TransactionError
 from rhosocial.activerecord.backend.transaction import AsyncTransactionManager, TransactionState
 
 from ..transaction import PostgresTransactionMixin
@@ -28,6 +29,14 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
         await super()._do_begin()
 
     async def commit(self) -> None:
+        if self._transaction_level == 1 and self._backend._transaction_aborted():
+            # PostgreSQL answers COMMIT of a failed transaction with ROLLBACK and no
+            # error: say so instead of reporting a commit that did not happen.
+            await self.rollback()
+            raise TransactionError(
+                "A statement failed inside the transaction, so PostgreSQL rolled it back and "
+                "nothing was committed (roll back to a savepoint to recover from an error)"
+            )
         try:
             await super().commit()
         finally:

@@ -27,6 +27,7 @@ class CapabilityGateMixin:
         self._installed_extensions = {}
         # None = never told (e.g. the catalogue query failed): "unknown".
         self._available_extensions = None
+        self._build_options: dict[str, bool] = {}
 
     # -- facts from the backend -------------------------------------------------
     def set_extensions(self, installed: Mapping[str, str], available: Optional[Iterable[str]] = None) -> None:
@@ -39,6 +40,11 @@ class CapabilityGateMixin:
         """
         self._installed_extensions = dict(installed or {})
         self._available_extensions = None if available is None else set(available)
+
+    def set_build_options(self, options: Mapping[str, bool]) -> None:
+        """Record compile-time options found by ``capabilities.BUILD_OPTION_PROBES``
+        (e.g. ``{"libxml": False}``); options never reported count as present."""
+        self._build_options.update({k: bool(v) for k, v in options.items()})
 
     @property
     def installed_extensions(self) -> dict[str, str]:
@@ -74,6 +80,8 @@ class CapabilityGateMixin:
             ok = cap.available_in(self.version)
         if ok and cap.extension:
             ok = cap.extension in self._installed_extensions
+        if ok and cap.build_option:
+            ok = self._build_options.get(cap.build_option, True)
         return ok
 
     def require_capability(self, key: str, what: Optional[str] = None, suggestion: Optional[str] = None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator, Iterable, Optional, Union
 
+from rhosocial.activerecord.backend.errors import TransactionError
 from rhosocial.activerecord.backend.transaction import TransactionManager, TransactionState
 
 from ..transaction import PostgresTransactionMixin
@@ -30,6 +31,14 @@ class PostgresTransactionManager(PostgresTransactionMixin, TransactionManager):
         super()._do_begin()
 
     def commit(self) -> None:
+        if self._transaction_level == 1 and self._backend._transaction_aborted():
+            # PostgreSQL answers COMMIT of a failed transaction with ROLLBACK and no
+            # error: say so instead of reporting a commit that did not happen.
+            self.rollback()
+            raise TransactionError(
+                "A statement failed inside the transaction, so PostgreSQL rolled it back and "
+                "nothing was committed (roll back to a savepoint to recover from an error)"
+            )
         try:
             super().commit()
         finally:

@@ -1,0 +1,187 @@
+"""±infinity for date/timestamp/timestamptz, and money as ``Decimal``.
+
+psycopg raises ``DataError`` when it loads ``'infinity'`` / ``'-infinity'``
+dates and timestamps (Python has no such values). On our connections they are
+mapped to documented sentinels, in both directions:
+
+=================  ================================  =================================
+PostgreSQL         date                              timestamp / timestamptz
+=================  ================================  =================================
+``'infinity'``     ``date.max`` (9999-12-31)         ``datetime.max`` (tz: UTC for tstz)
+``'-infinity'``    ``date.min`` (0001-01-01)         ``datetime.min`` (tz: UTC for tstz)
+=================  ================================  =================================
+
+The price: the real dates 0001-01-01 and 9999-12-31 (and the datetimes at the
+very ends of Python's range) are stored as -infinity / infinity.
+
+money: psycopg returns the server's text (``'$12.34'``); we load it as
+``Decimal`` (assuming an ``lc_monetary`` whose decimal point is ``.``, e.g. C
+or en_US). Writing a ``Decimal`` to a money column works natively.
+"""
+
+from __future__ import annotations
+
+import struct
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from psycopg.abc import AdaptContext
+from psycopg.adapt import Loader
+from psycopg.types import datetime as _dt
+
+__all__ = [
+    "register_infinity", "register_money",
+    "DATE_INFINITY", "DATE_NEG_INFINITY", "TIMESTAMP_INFINITY", "TIMESTAMP_NEG_INFINITY",
+    "TIMESTAMPTZ_INFINITY", "TIMESTAMPTZ_NEG_INFINITY",
+]
+
+DATE_INFINITY = date.max
+DATE_NEG_INFINITY = date.min
+TIMESTAMP_INFINITY = datetime.max
+TIMESTAMP_NEG_INFINITY = datetime.min
+TIMESTAMPTZ_INFINITY = datetime.max.replace(tzinfo=timezone.utc)
+TIMESTAMPTZ_NEG_INFINITY = datetime.min.replace(tzinfo=timezone.utc)
+
+_INT4_MAX, _INT4_MIN = 0x7FFFFFFF, -0x80000000
+_INT8_MAX, _INT8_MIN = 0x7FFFFFFFFFFFFFFF, -0x8000000000000000
+_i4 = struct.Struct("!i")
+_i8 = struct.Struct("!q")
+
+
+# -- dumpers (text format; registered last so they are also the AUTO choice) --
+class InfDateDumper(_dt.DateDumper):
+    def dump(self, obj: date) -> Any:
+        if obj == date.max:
+            return b"infinity"
+        if obj == date.min:
+            return b"-infinity"
+        return super().dump(obj)
+
+
+def _naive(obj: datetime) -> datetime:
+    return obj.replace(tzinfo=None)
+
+
+class InfDatetimeNoTzDumper(_dt.DatetimeNoTzDumper):
+    def dump(self, obj: datetime) -> Any:
+        if obj == datetime.max:
+            return b"infinity"
+        if obj == datetime.min:
+            return b"-infinity"
+        return super().dump(obj)
+
+
+class InfDatetimeDumper(_dt.DatetimeDumper):
+    def upgrade(self, obj: datetime, format: Any) -> Any:
+        if obj.tzinfo:
+            return self
+        return InfDatetimeNoTzDumper(self.cls)
+
+    def dump(self, obj: datetime) -> Any:
+        naive = _naive(obj)
+        if naive == datetime.max:
+            return b"infinity"
+        if naive == datetime.min:
+            return b"-infinity"
+        return super().dump(obj)
+
+
+# -- loaders ----------------------------------------------------------------
+class InfDateLoader(_dt.DateLoader):
+    def load(self, data: Any) -> date:
+        if data == b"infinity":
+            return DATE_INFINITY
+        if data == b"-infinity":
+            return DATE_NEG_INFINITY
+        return super().load(data)
+
+
+class InfDateBinaryLoader(_dt.DateBinaryLoader):
+    def load(self, data: Any) -> date:
+        value = _i4.unpack(data)[0]
+        if value == _INT4_MAX:
+            return DATE_INFINITY
+        if value == _INT4_MIN:
+            return DATE_NEG_INFINITY
+        return super().load(data)
+
+
+class InfTimestampLoader(_dt.TimestampLoader):
+    def load(self, data: Any) -> datetime:
+        if data == b"infinity":
+            return TIMESTAMP_INFINITY
+        if data == b"-infinity":
+            return TIMESTAMP_NEG_INFINITY
+        return super().load(data)
+
+
+class InfTimestampBinaryLoader(_dt.TimestampBinaryLoader):
+    def load(self, data: Any) -> datetime:
+        value = _i8.unpack(data)[0]
+        if value == _INT8_MAX:
+            return TIMESTAMP_INFINITY
+        if value == _INT8_MIN:
+            return TIMESTAMP_NEG_INFINITY
+        return super().load(data)
+
+
+class InfTimestamptzLoader(_dt.TimestamptzLoader):
+    def load(self, data: Any) -> datetime:
+        if data == b"infinity":
+            return TIMESTAMPTZ_INFINITY
+        if data == b"-infinity":
+            return TIMESTAMPTZ_NEG_INFINITY
+        return super().load(data)
+
+
+class InfTimestamptzBinaryLoader(_dt.TimestamptzBinaryLoader):
+    def load(self, data: Any) -> datetime:
+        value = _i8.unpack(data)[0]
+        if value == _INT8_MAX:
+            return TIMESTAMPTZ_INFINITY
+        if value == _INT8_MIN:
+            return TIMESTAMPTZ_NEG_INFINITY
+        return super().load(data)
+
+
+def register_infinity(context: AdaptContext) -> None:
+    """Map ±infinity dates/timestamps to the sentinels above on ``context``."""
+    adapters = context.adapters
+    adapters.register_dumper(date, InfDateDumper)
+    # as psycopg does: first the naive dumper (the 'timestamp' key), then the tz one
+    adapters.register_dumper(datetime, InfDatetimeNoTzDumper)
+    adapters.register_dumper(datetime, InfDatetimeDumper)
+    adapters.register_loader("date", InfDateLoader)
+    adapters.register_loader("date", InfDateBinaryLoader)
+    adapters.register_loader("timestamp", InfTimestampLoader)
+    adapters.register_loader("timestamp", InfTimestampBinaryLoader)
+    adapters.register_loader("timestamptz", InfTimestamptzLoader)
+    adapters.register_loader("timestamptz", InfTimestamptzBinaryLoader)
+
+
+# -- money ------------------------------------------------------------------
+class MoneyLoader(Loader):
+    """'$1,234.56' / '-$1.00' / '($1.00)' -> Decimal('1234.56') / ... (text format)."""
+
+    def load(self, data: Any) -> Decimal:
+        text = bytes(data).decode()
+        negative = "-" in text or "(" in text
+        digits = "".join(ch for ch in text if ch.isdigit() or ch == ".")
+        value = Decimal(digits)
+        return -value if negative else value
+
+
+class MoneyBinaryLoader(Loader):
+    """int8 in cents (two fractional digits, as in the C / en_US locales)."""
+
+    format = 1
+
+    def load(self, data: Any) -> Decimal:
+        return Decimal(_i8.unpack(data)[0]).scaleb(-2)
+
+
+def register_money(context: AdaptContext) -> None:
+    adapters = context.adapters
+    adapters.register_loader("money", MoneyLoader)
+    adapters.register_loader("money", MoneyBinaryLoader)
