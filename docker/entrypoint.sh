@@ -52,12 +52,13 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 		printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
 		pwopt="--pwfile=$pwfile"
 	fi
-	# --auth-host=scram-sha-256 also makes initdb (10+) write
+	# --no-sync: a throw-away test cluster need not wait for fsync (the server itself keeps
+	# its defaults). --auth-host=scram-sha-256 also makes initdb (10+) write
 	# password_encryption = scram-sha-256, so the superuser's password is stored as SCRAM.
 	# shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a word list by design
 	initdb --username="$POSTGRES_USER" $pwopt \
 		--auth-local=trust --auth-host="$POSTGRES_HOST_AUTH_METHOD" \
-		--encoding=UTF8 ${POSTGRES_INITDB_ARGS:-} >/dev/null
+		--encoding=UTF8 --no-sync ${POSTGRES_INITDB_ARGS:-} >/dev/null
 	[ -z "$pwopt" ] || rm -f "$pwfile"
 
 	# initdb only allows 127.0.0.1/::1 for TCP; open it to every address like the official image.

@@ -11,12 +11,11 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import psycopg
 from psycopg import sql
-
-from rhosocial.activerecord.backend.impl.postgres.capabilities import CAPABILITIES, Capability
+from rhosocial.activerecord.backend.impl.postgres.capabilities import BUILD_OPTION_PROBES, CAPABILITIES, Capability
 
 # SQLSTATE classes that mean "this server does not know that": syntax error or
 # undefined object (42), feature not supported (0A), invalid parameter (22).
@@ -28,9 +27,9 @@ ABSENT_CLASSES = ("42", "0A", "22")
 @dataclass
 class Observation:
     key: str
-    observed: Optional[bool]  # None: could not be decided (extension unavailable)
-    sqlstate: Optional[str] = None
-    error: Optional[str] = None
+    observed: bool | None  # None: could not be decided (extension unavailable)
+    sqlstate: str | None = None
+    error: str | None = None
     stage: str = "probe"  # where it failed: extension, setup, probe, teardown
     notes: list = field(default_factory=list)
 
@@ -42,7 +41,7 @@ def server_facts(conn: psycopg.Connection) -> dict:
     return {"version_num": version_num, "major": major, "minor": minor}
 
 
-def available_extensions(conn: psycopg.Connection) -> Optional[set]:
+def available_extensions(conn: psycopg.Connection) -> set | None:
     """Names in pg_available_extensions, or None if that catalogue cannot be read
     (the PostgreSQL 10 npm bundle ships control files with the 13+ ``trusted`` key
     and the view raises); callers then try CREATE EXTENSION and see."""
@@ -51,6 +50,18 @@ def available_extensions(conn: psycopg.Connection) -> Optional[set]:
             return {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions").fetchall()}
     except psycopg.Error:
         return None
+
+
+def build_options(conn: psycopg.Connection) -> dict:
+    found = {}
+    for name, query in BUILD_OPTION_PROBES.items():
+        try:
+            with conn.transaction():
+                conn.execute(query)
+            found[name] = True
+        except psycopg.Error:
+            found[name] = False
+    return found
 
 
 def installed_extensions(conn: psycopg.Connection) -> dict:
@@ -123,12 +134,14 @@ def observe_all(dsn: str) -> dict:
     with psycopg.connect(dsn, autocommit=True) as conn:
         facts = server_facts(conn)
         available = available_extensions(conn)
+        options = build_options(conn)
         observations = {key: run_probe(conn, cap) for key, cap in CAPABILITIES.items()}
         installed = installed_extensions(conn)
     # The dialect's answer for this server, told what the backend would tell it:
     # extensions whose CREATE EXTENSION worked count as installed.
     dialect = PostgresDialect(version=(facts["major"], facts["minor"], 0))
     created = {k: "probe" for k, o in observations.items() if CAPABILITIES[k].extension and o.stage != "extension"}
+    dialect.set_build_options(options)
     dialect.set_extensions({**installed, **{CAPABILITIES[k].extension: v for k, v in created.items()}}, available)
     results: dict[str, Any] = {}
     for key, cap in CAPABILITIES.items():
@@ -148,6 +161,7 @@ def observe_all(dsn: str) -> dict:
     return {
         "server": facts,
         "extension_catalogue_readable": available is not None,
+        "build_options": options,
         "results": results,
     }
 
@@ -157,7 +171,7 @@ def report_dir() -> Path:
     return Path(os.environ.get("RHOSOCIAL_CAPS_REPORT_DIR") or default)
 
 
-def write_report(report: dict, directory: Optional[Path] = None) -> Path:
+def write_report(report: dict, directory: Path | None = None) -> Path:
     directory = directory or report_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"pg{report['server']['major']}.json"

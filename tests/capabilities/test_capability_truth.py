@@ -14,7 +14,6 @@ Run on several majors: ``pytest tests/capabilities --pg-provider local --pg-majo
 from __future__ import annotations
 
 import pytest
-
 from rhosocial.activerecord.backend.impl.postgres.capabilities import CAPABILITIES
 
 from .probes import ABSENT_CLASSES, observe_all, write_report

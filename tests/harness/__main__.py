@@ -15,10 +15,10 @@ import time
 from .errors import ProvisioningError
 
 
-def _check_clean(_args) -> int:
+def _check_clean(args) -> int:
     from .registry import leftovers
 
-    items = leftovers()
+    items = leftovers(include_live=args.all, owner=args.owner)
     for item in items:
         print(f"left behind: {item}")
     if not items:
@@ -26,10 +26,10 @@ def _check_clean(_args) -> int:
     return 1 if items else 0
 
 
-def _clean(_args) -> int:
+def _clean(args) -> int:
     from .registry import clean_leftovers
 
-    for line in clean_leftovers():
+    for line in clean_leftovers(include_live=args.all, owner=args.owner):
         print(line)
     return 0
 
@@ -72,8 +72,15 @@ def _serve(args) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.harness", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check-clean", help="exit 1 if harness servers or temp dirs are left").set_defaults(func=_check_clean)
-    commands.add_parser("clean", help="kill harness servers and remove harness temp dirs").set_defaults(func=_clean)
+    live_help = "also servers of harness processes still running (other sessions on this machine!)"
+    check = commands.add_parser("check-clean", help="exit 1 if orphaned harness servers or temp dirs are left")
+    check.add_argument("--all", action="store_true", help=live_help)
+    check.add_argument("--owner", type=int, default=None, help="only what this harness process (pid) started")
+    check.set_defaults(func=_check_clean)
+    clean = commands.add_parser("clean", help="kill orphaned harness servers and remove their temp dirs")
+    clean.add_argument("--all", action="store_true", help=live_help)
+    clean.add_argument("--owner", type=int, default=None, help="only what this harness process (pid) started")
+    clean.set_defaults(func=_clean)
     fetch = commands.add_parser("fetch", help="download npm bundles for these majors")
     fetch.add_argument("majors", type=int, nargs="+")
     fetch.set_defaults(func=_fetch)

@@ -16,7 +16,7 @@ from typing import Optional
 from .errors import ProvisioningError
 from .handle import ServerHandle
 from .local import server_version_num
-from .registry import TEMP_PREFIX, temp_base, track
+from .registry import temp_base, temp_prefix, track
 
 LIBRARY_MODULE = "rhosocial.activerecord.backend.impl.postgres.embedded"
 SOURCE_FILE = (Path(__file__).resolve().parents[2] / "packages" / "core" / "src"
@@ -43,7 +43,7 @@ def start_embedded_server(major: Optional[int] = None) -> ServerHandle:
         module.embedded_bin_dir()
     except ImportError as exc:
         raise ProvisioningError(str(exc)) from None
-    server = module.EmbeddedPostgres(base_dir=temp_base(), prefix=f"{TEMP_PREFIX}embedded-")
+    server = module.EmbeddedPostgres(base_dir=temp_base(), prefix=temp_prefix("embedded"))
     try:
         kwargs = server.start()
     except Exception as exc:

@@ -55,7 +55,8 @@ def handle_from_dsn(dsn: str, *, connect: bool = True) -> ServerHandle:
         raise ProvisioningError(f"cannot parse the external DSN: {exc}") from None
     handle = ServerHandle(
         provider="external", host=str(params.get("host") or "localhost"), port=int(params.get("port") or 5432),
-        user=str(params.get("user") or ""), password=params.get("password"), dbname=str(params.get("dbname") or "postgres"))
+        user=str(params.get("user") or ""), password=params.get("password"),
+        dbname=str(params.get("dbname") or "postgres"))
     if not connect:
         return handle
     try:

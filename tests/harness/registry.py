@@ -5,21 +5,26 @@ forgets a server would otherwise leave postmasters and data dirs behind, and the
 run on a CI machine fights them for memory and ports. Cleanup therefore happens from
 three places: pytest_sessionfinish, atexit, and SIGTERM/SIGINT handlers. What still
 survives (e.g. after SIGKILL) is found by :func:`leftovers`, which recognises the
-harness's temp dirs by their prefix (``<tmp>/rhopg-*``) and postmasters by ``-D`` paths
-inside them; :func:`clean_leftovers` removes them.
+harness's temp dirs by their prefix (``<tmp>/rhopg-<kind>-p<owner pid>-*``) and
+postmasters by ``-D`` paths inside them; :func:`clean_leftovers` removes them.
+
+The owner pid in the name matters on shared machines: several sessions (developers, CI
+jobs, the ``serve`` command) may run at once, so by default only items whose owning
+process is gone count as leftovers; ``include_live=True`` reports (and cleans) them all.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from .handle import ServerHandle
 
@@ -35,9 +40,25 @@ def temp_base() -> str:
     return os.environ.get("RHOSOCIAL_PG_TMPDIR") or tempfile.gettempdir()
 
 
+def temp_prefix(kind: str) -> str:
+    """``rhopg-<kind>-p<our pid>-``: recognisable, and tells whose it is."""
+    return f"{TEMP_PREFIX}{kind}-p{os.getpid()}-"
+
+
 def make_temp_dir(kind: str) -> Path:
-    """A fresh ``<tmp>/rhopg-<kind>-XXXX`` folder: the prefix is how leftovers are recognised."""
-    return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{kind}-", dir=temp_base()))
+    """A fresh ``<tmp>/rhopg-<kind>-p<pid>-XXXX`` folder: the prefix is how leftovers are recognised."""
+    return Path(tempfile.mkdtemp(prefix=temp_prefix(kind), dir=temp_base()))
+
+
+def owner_pid(path: str) -> Optional[int]:
+    """The pid encoded in a harness temp dir name (None for names without one)."""
+    match = re.search(re.escape(TEMP_PREFIX) + r"[^/]*?-p(\d+)-", path)
+    return int(match.group(1)) if match else None
+
+
+def _owned_by_live_process(path: str) -> bool:
+    pid = owner_pid(path)
+    return pid is not None and _alive(pid)
 
 
 def track(handle: ServerHandle) -> ServerHandle:
@@ -104,7 +125,10 @@ def install_cleanup_hooks() -> None:
         return
     for signum in (signal.SIGTERM, signal.SIGINT):
         try:
-            _previous_handlers[signum] = signal.getsignal(signum)
+            previous = signal.getsignal(signum)
+            if previous == signal.SIG_IGN:  # e.g. a background job: the parent wants us to ignore it
+                continue
+            _previous_handlers[signum] = previous
             signal.signal(signum, _signal_handler)
         except (ValueError, OSError):
             pass
@@ -129,8 +153,27 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def harness_postmasters() -> List[tuple]:
-    """(pid, cmdline) of running postmasters whose data dir is a harness temp dir."""
+def _data_dir_arg(argv: List[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg == "-D" and i + 1 < len(argv):
+            return argv[i + 1].strip('"')
+        if arg.startswith("-D"):
+            return arg[2:].strip('"')
+    return ""
+
+
+def _selected(path: str, include_live: bool, owner: Optional[int]) -> bool:
+    if owner is not None:
+        return owner_pid(path) == owner
+    return include_live or not _owned_by_live_process(path)
+
+
+def harness_postmasters(include_live: bool = False, owner: Optional[int] = None) -> List[tuple]:
+    """(pid, cmdline) of running postmasters whose data dir is a harness temp dir.
+
+    Without ``include_live``, only those whose owning harness process has exited;
+    ``owner`` restricts to the servers of one harness process (dead or alive).
+    """
     marker = os.path.join(temp_base(), TEMP_PREFIX)
     found = []
     for pid in os.listdir("/proc"):
@@ -139,31 +182,38 @@ def harness_postmasters() -> List[tuple]:
         argv = _read_cmdline(pid)
         if not argv or os.path.basename(argv[0]) not in ("postgres", "postmaster"):
             continue
-        if any(arg.startswith(marker) or f'"{marker}' in arg for arg in argv):
+        data_dir = _data_dir_arg(argv)
+        if data_dir.startswith(marker) and _selected(data_dir, include_live, owner):
             found.append((int(pid), " ".join(argv)))
     return found
 
 
-def harness_temp_dirs() -> List[str]:
+def harness_temp_dirs(include_live: bool = False, owner: Optional[int] = None) -> List[str]:
     base = temp_base()
     try:
         names = os.listdir(base)
     except OSError:
         return []
-    return sorted(os.path.join(base, n) for n in names if n.startswith(TEMP_PREFIX))
+    paths = (os.path.join(base, n) for n in names if n.startswith(TEMP_PREFIX))
+    return sorted(p for p in paths if _selected(p, include_live, owner))
 
 
-def leftovers() -> List[str]:
-    """Human-readable list of harness postmasters still running and harness temp dirs still present."""
-    items = [f"process {pid}: {cmd}" for pid, cmd in harness_postmasters()]
-    items += [f"directory {path}" for path in harness_temp_dirs()]
+def leftovers(include_live: bool = False, owner: Optional[int] = None) -> List[str]:
+    """Harness postmasters still running and harness temp dirs still present, as readable lines.
+
+    By default only orphans (their harness process is gone); ``include_live`` adds the
+    servers of sessions still running (yours or someone else's on a shared machine);
+    ``owner`` restricts to what one harness process (by pid) started.
+    """
+    items = [f"process {pid}: {cmd}" for pid, cmd in harness_postmasters(include_live, owner)]
+    items += [f"directory {path}" for path in harness_temp_dirs(include_live, owner)]
     return items
 
 
-def clean_leftovers() -> List[str]:
-    """Kill harness postmasters (SIGQUIT, then SIGKILL) and delete harness temp dirs; return what was done."""
+def clean_leftovers(include_live: bool = False, owner: Optional[int] = None) -> List[str]:
+    """Kill orphaned harness postmasters (SIGQUIT, then SIGKILL) and delete their temp dirs."""
     done = []
-    for pid, cmd in harness_postmasters():
+    for pid, cmd in harness_postmasters(include_live, owner):
         for sig, wait in ((signal.SIGQUIT, 5.0), (signal.SIGKILL, 2.0)):
             try:
                 os.kill(pid, sig)
@@ -175,7 +225,7 @@ def clean_leftovers() -> List[str]:
             if not _alive(pid):
                 break
         done.append(f"killed {pid}: {cmd}")
-    for path in harness_temp_dirs():
+    for path in harness_temp_dirs(include_live, owner):
         shutil.rmtree(path, ignore_errors=True)
         done.append(f"removed {path}")
     return done

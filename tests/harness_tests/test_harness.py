@@ -129,12 +129,19 @@ def test_bogus_major_is_a_clear_error(bogus):
         providers.start_server("local", providers.parse_major(bogus))
 
 
-def test_bogus_major_on_command_line_is_a_usage_error(tmp_path):
+@pytest.mark.parametrize("args, expected", [
+    (["--pg-major", "9"], "10..18"),
+    (["--pg-provider", "external"], "RHOSOCIAL_PG_DSN"),
+])
+def test_selection_errors_are_short_usage_errors(tmp_path, args, expected):
     (tmp_path / "test_x.py").write_text("def test_x(pg_server):\n    pass\n")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.harness.plugin", "--pg-major", "9",
-                             "-q", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 4, result.stdout + result.stderr
-    assert "10..18" in result.stderr and "Traceback" not in result.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RHOSOCIAL_PG_")}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.harness.plugin", *args, "-q",
+                             "-p", "no:cacheprovider", str(tmp_path)],
+                            cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 4, output
+    assert expected in output and "Traceback" not in output
 
 
 def test_missing_containers_function_is_a_clear_error(monkeypatch):
@@ -155,12 +162,33 @@ def test_leftovers_sees_running_server_until_stopped():
     handle = start_local_server(NPM_MAJOR)
     pid = _postmaster_pid(handle)
     root = str(Path(handle.data_dir).parent)
-    found = registry.leftovers()
+    assert registry.owner_pid(root) == os.getpid()
+    found = registry.leftovers(owner=os.getpid())
     assert any(f"process {pid}:" in item for item in found)
     assert f"directory {root}" in found
+    assert not any(root in item for item in registry.leftovers()), "a live session's server is no orphan"
     handle.stop()
-    found = registry.leftovers()
-    assert not any(f"process {pid}:" in item or root in item for item in found)
+    assert not any(f"process {pid}:" in item or root in item for item in registry.leftovers(include_live=True))
+
+
+def test_killed_session_is_reported_and_cleaned():
+    """SIGKILL defeats every hook: check-clean must then report it, clean must remove it."""
+    proc = subprocess.Popen([sys.executable, "-m", "tests.harness", "serve", "--major", str(NPM_MAJOR)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in proc.stdout:
+            if "Ctrl-C to stop" in line:
+                break
+    finally:
+        proc.kill()
+        proc.wait()
+    found = registry.leftovers(owner=proc.pid)
+    assert sum(item.startswith("process ") for item in found) == 1, found
+    check = subprocess.run([sys.executable, "-m", "tests.harness", "check-clean", "--owner", str(proc.pid)],
+                           cwd=REPO, capture_output=True, text=True)
+    assert check.returncode == 1 and "left behind" in check.stdout
+    registry.clean_leftovers(owner=proc.pid)
+    assert registry.leftovers(owner=proc.pid) == []
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -173,7 +201,7 @@ def test_serve_cli_cleans_up_on_signal(sig):
             lines.append(line)
             if "Ctrl-C to stop" in line:
                 break
-        data_dir = next(l.split(": ", 1)[1].strip() for l in lines if l.startswith("data dir:"))
+        data_dir = next(ln.split(": ", 1)[1].strip() for ln in lines if ln.startswith("data dir:"))
         pid = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
         proc.send_signal(sig)
         proc.wait(timeout=60)
@@ -182,6 +210,7 @@ def test_serve_cli_cleans_up_on_signal(sig):
             proc.kill()
     assert not _alive(pid), "".join(lines)
     assert not Path(data_dir).parent.exists()
+    assert registry.leftovers(owner=proc.pid) == []
 
 
 def test_session_with_failure_leaves_nothing(tmp_path):
@@ -195,9 +224,34 @@ def test_session_with_failure_leaves_nothing(tmp_path):
     out = tmp_path / "dirs.txt"
     env = dict(os.environ, INNER_OUT=str(out))
     env.pop("RHOSOCIAL_PG_PROVIDER", None)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.harness.plugin", "-q", "-p", "no:cacheprovider",
-                             "--pg-provider", "local", "--pg-major", "15", str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.harness.plugin", "-q",
+                             "-p", "no:cacheprovider", "--pg-provider", "local", "--pg-major", "15", str(tmp_path)],
                             cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     for data_dir in out.read_text().split("\n"):
         assert not Path(data_dir).parent.exists(), f"{data_dir} left behind\n{result.stdout}"
+
+
+@pytest.mark.parametrize("major", sorted({10, NPM_MAJOR, 17}))
+def test_streaming_standby(pg_server_factory, major):
+    """10 (recovery.conf), 12: pg_basebackup from Debian's newer client; 17: none fits -> cold copy."""
+    from tests.harness.replication import start_standby_server
+
+    primary = pg_server_factory(major=major)
+    began = time.monotonic()
+    standby = start_standby_server(primary)
+    print(f"standby {major}: {time.monotonic() - began:.2f}s")
+    with psycopg.connect(primary.conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE replicated AS SELECT 42 AS answer")
+    deadline = time.monotonic() + 30
+    with psycopg.connect(standby.conninfo(), autocommit=True) as conn:
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0] is True
+        while True:
+            try:
+                assert conn.execute("SELECT answer FROM replicated").fetchone()[0] == 42
+                break
+            except psycopg.errors.UndefinedTable:
+                assert time.monotonic() < deadline, "standby did not catch up"
+                time.sleep(0.2)
+    pid = _postmaster_pid(standby)
+    _assert_stopped_and_removed(standby, pid)

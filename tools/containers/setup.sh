@@ -244,7 +244,8 @@ build_image() { # major version
 		rm -f "$ctx/pg/pg-symlinks.json"
 		cp "$DOCKER_DIR/entrypoint.sh" "$ctx/entrypoint.sh"
 		local t=$SECONDS
-		podman build -q --build-arg "BASE=$BASE_IMAGE" --build-arg "PG_VERSION=$version" \
+		# --layers=false: no intermediate images per COPY (no later build could reuse them).
+		podman build -q --layers=false --build-arg "BASE=$BASE_IMAGE" --build-arg "PG_VERSION=$version" \
 			--build-arg "RECIPE=$RECIPE" -f "$DOCKER_DIR/Dockerfile" -t "$image" "$ctx" >/dev/null
 		rm -rf "$ctx"
 		log "built $image ($version) in $((SECONDS - t))s"

@@ -33,7 +33,4 @@ PROVIDERS = {
 
 for _key, _target in PROVIDERS.items():
     _module, _cls = _target.split(":")
-    try:  # TEMP while providers are written
-        provider_registry.register(_key, getattr(importlib.import_module(f"{__package__}.{_module}"), _cls))
-    except (ModuleNotFoundError, AttributeError):
-        pass
+    provider_registry.register(_key, getattr(importlib.import_module(f"{__package__}.{_module}"), _cls))

@@ -33,7 +33,7 @@ from .errors import (  # noqa: E402
     PostgresErrorInfo,
 )
 
-__version__ = "1.0.0.dev1"
+__version__ = "1.0.0a1"
 
 # name -> (module, distribution that ships it)
 _LAZY: dict[str, tuple[str, str]] = {

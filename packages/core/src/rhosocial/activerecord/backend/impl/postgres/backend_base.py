@@ -21,7 +21,7 @@ from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import QueryResult
 
 from .config import PostgresConnectionConfig
-from .dialect.base import PostgresDialect
+from .dialect import PostgresDialect
 from .errors import translate_error
 from .sql_text import escape_percent
 from .types import build_adapter_suggestions, register_adapters
@@ -205,10 +205,33 @@ class PostgresBackendMixin:
             error.args = (str(error).replace(self.config.password, "***"),)
         return error
 
-    def _apply_server_facts(self, version_num: int, extensions: Dict[str, str], available: set) -> None:
-        self._server_version = server_version_tuple(version_num)
-        self._dialect.version = self._server_version
-        self._dialect.set_extensions(extensions, available)
+    @staticmethod
+    def _server_fact_queries() -> List[Tuple[str, str]]:
+        from .capabilities import BUILD_OPTION_PROBES
+
+        queries = [
+            ("installed", "SELECT extname, extversion FROM pg_extension"),
+            ("available", "SELECT name FROM pg_available_extensions"),
+        ]
+        return queries + [(f"build:{name}", sql) for name, sql in BUILD_OPTION_PROBES.items()]
+
+    def _apply_server_facts(self, version_num: int, facts: Dict[str, Any]) -> None:
+        """Adapt the dialect to what ``_server_fact_queries`` found (rows, or the exception)."""
+        self._apply_version(version_num)
+        installed = facts.get("installed")
+        available = facts.get("available")
+        if isinstance(installed, BaseException):
+            self.logger.warning("Could not read pg_extension: %s", installed)
+            installed = []
+        if isinstance(available, BaseException):
+            self.logger.info("pg_available_extensions unreadable on this server (%s)", available)
+            available = None
+        self._dialect.set_extensions(dict(installed or []),
+                                     None if available is None else {row[0] for row in available})
+        self._dialect.set_build_options({
+            key.split(":", 1)[1]: not isinstance(value, BaseException)
+            for key, value in facts.items() if key.startswith("build:")
+        })
 
     def _apply_version(self, version_num: int) -> None:
         self._server_version = server_version_tuple(version_num)

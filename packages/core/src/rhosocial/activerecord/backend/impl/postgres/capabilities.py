@@ -24,7 +24,7 @@ Probes are sent without parameters, so ``%`` and ``?`` in them are literal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Tuple
 
 Version = Tuple[int, int]
 
@@ -34,12 +34,12 @@ class Capability:
     """One PostgreSQL feature and how to prove it is there."""
 
     key: str
-    since: Optional[Version]  # first (major, minor); None: no version has it
+    since: Version | None  # first (major, minor); None: no version has it
     description: str
     probe: str
     setup: Tuple[str, ...] = ()
-    extension: Optional[str] = None  # pg_available_extensions name
-    build_option: Optional[str] = None  # compile-time option the server needs (see BUILD_OPTION_PROBES)
+    extension: str | None = None  # pg_available_extensions name
+    build_option: str | None = None  # compile-time option the server needs (see BUILD_OPTION_PROBES)
     category: str = "general"
     transactional: bool = True
     teardown: Tuple[str, ...] = ()
@@ -150,7 +150,8 @@ _ROWS: Tuple[Capability, ...] = (
                "(SELECT 1 UNION ALL SELECT 2) INTERSECT ALL (SELECT 1 EXCEPT ALL SELECT 3) ORDER BY 1 LIMIT 1",
                category="query"),
     Capability("joins", (8, 0), "INNER / LEFT / RIGHT / FULL OUTER / NATURAL / CROSS JOIN",
-               "SELECT * FROM (SELECT 1 AS a) x INNER JOIN (SELECT 1 AS a) i USING (a) LEFT JOIN (SELECT 1 AS c) l ON true "
+               "SELECT * FROM (SELECT 1 AS a) x INNER JOIN (SELECT 1 AS a) i USING (a) "
+               "LEFT JOIN (SELECT 1 AS c) l ON true "
                "FULL JOIN (SELECT 2 AS a) y ON x.a = y.a "
                "RIGHT JOIN (SELECT 1 AS a) z ON z.a = x.a NATURAL JOIN (SELECT 1 AS b) w CROSS JOIN (SELECT 3) v",
                category="query"),
@@ -308,7 +309,8 @@ _ROWS: Tuple[Capability, ...] = (
                "CREATE TEMP SEQUENCE caps_seq AS integer", category="ddl"),
     Capability("drop_if_exists", (8, 2), "DROP TABLE/INDEX/SEQUENCE/SCHEMA IF EXISTS ... CASCADE|RESTRICT",
                "DROP TABLE IF EXISTS caps_nope CASCADE; DROP TABLE IF EXISTS caps_nope RESTRICT; "
-               "DROP INDEX IF EXISTS caps_nope; DROP SEQUENCE IF EXISTS caps_nope; DROP SCHEMA IF EXISTS caps_nope CASCADE",
+               "DROP INDEX IF EXISTS caps_nope; DROP SEQUENCE IF EXISTS caps_nope; "
+               "DROP SCHEMA IF EXISTS caps_nope CASCADE",
                category="ddl"),
     Capability("foreign_keys", (8, 0), "FOREIGN KEY ... MATCH FULL ON DELETE/ON UPDATE actions",
                "CREATE TEMP TABLE caps_fk (a int REFERENCES caps_t (id) MATCH FULL ON DELETE CASCADE "
@@ -322,7 +324,7 @@ _ROWS: Tuple[Capability, ...] = (
                "CREATE TEMP SEQUENCE caps_seq ORDER", category="ddl"),
     Capability("fulltext_index_ddl", None, "MySQL-style CREATE FULLTEXT INDEX / MATCH ... AGAINST (not in PostgreSQL)",
                "CREATE FULLTEXT INDEX caps_ft ON caps_t (v)", _T, category="index"),
-    Capability("partition_reorganize", None, "ALTER TABLE ... REORGANIZE / TRUNCATE PARTITION (MySQL; not in PostgreSQL)",
+    Capability("partition_reorganize", None, "ALTER TABLE ... REORGANIZE / TRUNCATE PARTITION (MySQL only)",
                "ALTER TABLE caps_p TRUNCATE PARTITION caps_p1",
                ("CREATE TEMP TABLE caps_p (a int) PARTITION BY RANGE (a)",
                 "CREATE TEMP TABLE caps_p1 PARTITION OF caps_p FOR VALUES FROM (0) TO (10)"), category="partition"),

@@ -15,7 +15,7 @@ before the core's mixins so their overrides win:
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Tuple
 
 from rhosocial.activerecord.backend.dialect.base import SQLDialectBase
 from rhosocial.activerecord.backend.dialect.mixins import (
@@ -204,7 +204,7 @@ class PostgresDialect(
     their supports_* still answer False from the capability table.
     """
 
-    def __init__(self, version: Optional[Tuple[int, ...]] = None) -> None:
+    def __init__(self, version: Tuple[int, ...] | None = None) -> None:
         super().__init__()
         self._init_gates()
         if version is not None:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, Tuple
 
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
 
@@ -66,7 +66,7 @@ class PostgresExpressionMixin:
     def format_all_expression(self, expr: Any, op: str, array_expr: Any) -> Tuple[str, Tuple]:
         return self._quantified("ALL", expr, op, array_expr)
 
-    def format_function_call(self, expr: Any, filter_predicate: Optional[Any] = None) -> Tuple[str, Tuple]:
+    def format_function_call(self, expr: Any, filter_predicate: Any | None = None) -> Tuple[str, Tuple]:
         name = str(getattr(expr, "func_name", "")).upper()
         if name in _EXTRACT_FUNCTIONS and len(expr.args) == 1 and not filter_predicate:
             arg_sql, arg_params = expr.args[0].to_sql()
@@ -88,7 +88,8 @@ class PostgresExpressionMixin:
                 k_sql, k_params = expr.args[0].to_sql()
                 v_sql, v_params = expr.args[1].to_sql()
                 # "k VALUE v" wants a c_expr key: parenthesise so k::text or k || 'x' parse.
-                return self._finish_call(f"JSON_OBJECTAGG(({k_sql}) VALUE {v_sql})", tuple(k_params) + tuple(v_params), expr)
+                sql = f"JSON_OBJECTAGG(({k_sql}) VALUE {v_sql})"
+                return self._finish_call(sql, tuple(k_params) + tuple(v_params), expr)
         if name == "SYSTEM_USER":
             self.require_capability("system_user", "SYSTEM_USER")
         return super().format_function_call(expr, filter_predicate)
@@ -101,7 +102,7 @@ class PostgresExpressionMixin:
         return sql, params
 
     def format_cast_expression(
-        self, expr_sql: str, target_type: str, expr_params: tuple, alias: Optional[str] = None
+        self, expr_sql: str, target_type: str, expr_params: tuple, alias: str | None = None
     ) -> Tuple[str, Tuple]:
         # The core's validator rejects "[]" and "." (arrays, schema types):
         # PostgreSQL's casts to int[] or public.citext are legitimate.

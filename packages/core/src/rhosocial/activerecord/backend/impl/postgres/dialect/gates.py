@@ -9,7 +9,7 @@ here from that mapping, so its answer is a lookup in the capability table.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping
 
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
 
@@ -21,7 +21,7 @@ class CapabilityGateMixin:
     """Answers capability questions from :mod:`..capabilities`."""
 
     _installed_extensions: dict[str, str]
-    _available_extensions: Optional[set[str]]
+    _available_extensions: set[str] | None
 
     def _init_gates(self) -> None:
         self._installed_extensions = {}
@@ -30,7 +30,7 @@ class CapabilityGateMixin:
         self._build_options: dict[str, bool] = {}
 
     # -- facts from the backend -------------------------------------------------
-    def set_extensions(self, installed: Mapping[str, str], available: Optional[Iterable[str]] = None) -> None:
+    def set_extensions(self, installed: Mapping[str, str], available: Iterable[str] | None = None) -> None:
         """Record the extensions of the connected database.
 
         ``installed`` maps extension name -> version (pg_extension);
@@ -84,7 +84,7 @@ class CapabilityGateMixin:
             ok = self._build_options.get(cap.build_option, True)
         return ok
 
-    def require_capability(self, key: str, what: Optional[str] = None, suggestion: Optional[str] = None) -> None:
+    def require_capability(self, key: str, what: str | None = None, suggestion: str | None = None) -> None:
         """Raise UnsupportedFeatureError unless the server has ``key``: never emit SQL it rejects."""
         if self.has_capability(key):
             return
@@ -95,7 +95,8 @@ class CapabilityGateMixin:
             elif cap.extension and cap.available_in(self._version or (0, 0)):
                 suggestion = f"CREATE EXTENSION {cap.extension} in this database first."
             else:
-                suggestion = f"Needs PostgreSQL {cap.since[0]}.{cap.since[1]} or newer (server: {self._version_text()})."
+                since = f"{cap.since[0]}.{cap.since[1]}"
+                suggestion = f"Needs PostgreSQL {since} or newer (server: {self._version_text()})."
         raise UnsupportedFeatureError(self.name, what or cap.description, suggestion)
 
     def _version_text(self) -> str:

@@ -10,14 +10,14 @@ array path. Paths that need the path language (filters, wildcards) use
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 from rhosocial.activerecord.backend.expression import bases
 
 _STEP = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([A-Za-z_$][\w$]*))|\[(\d+)\]')
 
 
-def parse_json_path(path: str) -> Optional[List[str]]:
+def parse_json_path(path: str) -> List[str] | None:
     """``$.a.b[0]`` -> ['a', 'b', '0']; a bare key ``a`` -> ['a']; None when the
     path needs the SQL/JSON path language (wildcards, filters, negative indexes)."""
     if not path.startswith("$"):
@@ -76,11 +76,11 @@ class PostgresJSONMixin:
     format_json_arrow_expression = format_json_expression
     format_json_function_expression = format_json_expression
 
-    def supports_json_table(self, dialect_options: Optional[Dict[str, Any]] = None) -> bool:
+    def supports_json_table(self, dialect_options: Dict[str, Any] | None = None) -> bool:
         return self.has_capability("json_table")
 
     def format_json_table_expression(
-        self, json_col_sql: str, path: str, columns: List[Dict[str, Any]], alias: Optional[str], params: tuple
+        self, json_col_sql: str, path: str, columns: List[Dict[str, Any]], alias: str | None, params: tuple
     ) -> Tuple[str, Tuple]:
         self.require_capability("json_table", "JSON_TABLE")
         cols = ", ".join(

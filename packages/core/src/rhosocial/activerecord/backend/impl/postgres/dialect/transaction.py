@@ -8,7 +8,7 @@ window in which the transaction runs with the wrong snapshot rules.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Sequence, Tuple
 
 
 class PostgresTransactionMixin:
@@ -86,7 +86,7 @@ class PostgresTransactionMixin:
             raise ValueError(f"invalid qualified name: {name!r}")
         return ".".join(self.format_identifier(p) for p, _ in parts)
 
-    def format_set_constraints(self, names: Optional[Sequence[str]], deferred: bool) -> str:
+    def format_set_constraints(self, names: Sequence[str] | None, deferred: bool) -> str:
         """``SET CONSTRAINTS ALL|"a", "s"."b" DEFERRED|IMMEDIATE`` (names quoted per part)."""
         timing = "DEFERRED" if deferred else "IMMEDIATE"
         if names is None:

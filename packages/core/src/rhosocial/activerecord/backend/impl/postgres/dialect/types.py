@@ -12,9 +12,32 @@ from typing import Tuple
 
 from rhosocial.activerecord.backend.dialect.mixins.ddl_type import DDLTypeMixin
 from rhosocial.activerecord.backend.expression.types import (
-    ArrayType, BigIntType, BlobType, BooleanType, CharType, CustomType, DataType, DateTimeType, DateType,
-    DecimalType, DoubleType, FloatType, IntegerType, IntervalType, IntType, JsonBType, JsonType, RealType,
-    SmallIntType, TextType, TimestampType, TimestampTzType, TimeTzType, TimeType, TinyIntType, VarCharType,
+    ArrayType,
+    BigIntType,
+    BlobType,
+    BooleanType,
+    CharType,
+    CustomType,
+    DataType,
+    DateTimeType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    IntervalType,
+    IntType,
+    JsonBType,
+    JsonType,
+    RealType,
+    SmallIntType,
+    TextType,
+    TimestampType,
+    TimestampTzType,
+    TimeType,
+    TimeTzType,
+    TinyIntType,
+    VarCharType,
 )
 
 _SQL = Tuple[str, tuple]

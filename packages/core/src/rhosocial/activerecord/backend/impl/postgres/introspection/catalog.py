@@ -60,7 +60,7 @@ def database_info() -> Query:
                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE c.relkind IN ('r', 'p') AND NOT """ + _SYSTEM_SCHEMA.format(n="n") + """) AS table_count,
                pg_catalog.current_schema() AS current_schema,
-               pg_catalog.current_user AS current_user,
+               current_user AS current_user,
                pg_catalog.version() AS version_text
           FROM pg_catalog.pg_database d
          WHERE d.datname = pg_catalog.current_database()

@@ -1,24 +1,59 @@
-"""PostgreSQL types: psycopg-native parameter adaptation and read-back.
+"""PostgreSQL types: psycopg-native adaptation plus what psycopg lacks.
 
 psycopg 3 already dumps and loads most PostgreSQL types natively (lists as
 arrays, UUID, Decimal, date/time, ipaddress, Range, ...), in binary where it
-helps. The backend therefore converts as little as possible: only values that
-psycopg cannot adapt on its own (a plain ``dict`` -> ``Jsonb``) get an adapter
-suggestion. Type families live in their own modules.
+helps. The backend therefore converts as little as possible:
+
+* adapter suggestions (by exact ``type(value)``, see ``build_adapter_suggestions``):
+  ``dict`` and :class:`JsonbList` -> ``Jsonb``; ``tuple`` -> range when it is a
+  README-style ``(lower, upper)`` range tuple;
+* per-connection psycopg adapters (``configure_connection``): geometry classes,
+  ±infinity dates/timestamps, money as Decimal;
+* pydantic-aware value types for model fields: :class:`Range`,
+  :class:`Multirange`, :class:`JsonbList`, :data:`AsJsonb`, :class:`Hstore`,
+  :class:`Point` ... :class:`Circle`;
+* specs for ``backend.register_types``: :class:`EnumType`,
+  :class:`CompositeType`, :class:`HstoreType`, :class:`RangeType`,
+  :class:`MultirangeType`.
+
+See docs/types.md for the full table.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, Tuple, Type
 
-from .json import JsonbAdapter
+from .geometry import Box, Circle, Line, LineSegment, Lseg, Path, Point, Polygon, register_geometry
+from .json import AsJson, AsJsonb, Json, Jsonb, JsonbAdapter, JsonbList
+from .range import Multirange, Range, TupleRangeAdapter, canonical
+from .registration import (
+    CompositeType, DefaultTypes, EnumType, GeometryTypes, Hstore, HstoreType, InfinityDates,
+    MoneyType, MultirangeType, RangeType, TypeSpec,
+)
+from .temporal import (
+    DATE_INFINITY, DATE_NEG_INFINITY, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY,
+    TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY, register_infinity, register_money,
+)
 
-__all__ = ["register_adapters", "build_adapter_suggestions", "JsonbAdapter"]
+__all__ = [
+    "register_adapters", "build_adapter_suggestions", "configure_connection",
+    "JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb",
+    "Range", "Multirange", "TupleRangeAdapter", "canonical",
+    "Point", "Line", "LineSegment", "Lseg", "Box", "Path", "Polygon", "Circle",
+    "TypeSpec", "EnumType", "CompositeType", "HstoreType", "Hstore", "RangeType", "MultirangeType",
+    "GeometryTypes", "InfinityDates", "MoneyType", "DefaultTypes",
+    "DATE_INFINITY", "DATE_NEG_INFINITY", "TIMESTAMP_INFINITY", "TIMESTAMP_NEG_INFINITY",
+    "TIMESTAMPTZ_INFINITY", "TIMESTAMPTZ_NEG_INFINITY",
+]
+
+
+def _our_adapters() -> Tuple[Any, ...]:
+    return (JsonbAdapter(), TupleRangeAdapter())
 
 
 def register_adapters(registry: Any) -> None:
     """Register our adapters in a backend's core ``TypeRegistry`` (once per backend)."""
-    for adapter in (JsonbAdapter(),):
+    for adapter in _our_adapters():
         for py_type, db_types in adapter.supported_types.items():
             for db_type in db_types:
                 registry.register(adapter, py_type, db_type, allow_override=True)
@@ -28,12 +63,24 @@ def build_adapter_suggestions(registry: Any) -> Dict[Type, Tuple[Any, Type]]:
     """Python type -> (adapter, driver type) for parameters psycopg cannot adapt itself.
 
     Called once per backend (the result is cached): the core looks the table up
-    by exact ``type(value)`` for every parameter.
+    by exact ``type(value)`` for every parameter, and by a model field's type for
+    reading back. ``list`` is deliberately absent (a list is a PostgreSQL array).
     """
-    from psycopg.types.json import Jsonb
+    from psycopg.types.range import Range as PgRange
 
     suggestions: Dict[Type, Tuple[Any, Type]] = {}
-    adapter = registry.get_adapter(dict, Jsonb)
-    if adapter is not None:
-        suggestions[dict] = (adapter, Jsonb)
+    for py_type, db_type in ((dict, Jsonb), (JsonbList, Jsonb), (tuple, PgRange)):
+        adapter = registry.get_adapter(py_type, db_type)
+        if adapter is not None:
+            suggestions[py_type] = (adapter, db_type)
     return suggestions
+
+
+def configure_connection(connection: Any) -> None:
+    """Per-connection psycopg adapters (pure, no I/O): call on every new connection.
+
+    Geometry classes, ±infinity dates/timestamps as sentinels, money as Decimal.
+    """
+    register_geometry(connection)
+    register_infinity(connection)
+    register_money(connection)

@@ -39,6 +39,8 @@ class JsonbList(list):
         def validate(value: Any) -> "JsonbList":
             if isinstance(value, cls):
                 return value
+            if isinstance(value, Jsonb):  # our own model_dump() output
+                value = value.obj
             if isinstance(value, (list, tuple)):
                 return cls(value)
             if isinstance(value, (str, bytes)):
@@ -47,7 +49,9 @@ class JsonbList(list):
                     return cls(decoded)
             raise ValueError(f"expected a list for a JSONB array, got {type(value).__name__}")
 
-        return identity_schema(cls, validate, list)
+        # python mode (what the core saves from) dumps a ``Jsonb`` wrapper: pydantic
+        # would otherwise turn the list subclass back into a plain list (an array)
+        return identity_schema(cls, validate, list, python=lambda v: Jsonb(list(v)))
 
 
 def _wrap(wrapper: type):

@@ -28,6 +28,7 @@ from typing import Any
 
 from psycopg.abc import AdaptContext
 from psycopg.adapt import Loader
+from psycopg.pq import Format
 from psycopg.types import datetime as _dt
 
 __all__ = [
@@ -175,7 +176,7 @@ class MoneyLoader(Loader):
 class MoneyBinaryLoader(Loader):
     """int8 in cents (two fractional digits, as in the C / en_US locales)."""
 
-    format = 1
+    format = Format.BINARY
 
     def load(self, data: Any) -> Decimal:
         return Decimal(_i8.unpack(data)[0]).scaleb(-2)

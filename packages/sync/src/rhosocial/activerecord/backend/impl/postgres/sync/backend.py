@@ -31,6 +31,9 @@ from ..backend_base import PostgresBackendMixin, as_postgres_config
 from ..connection_health import closed_while_idle
 from .bulk import AsyncBulkMixin
 from .pool import AsyncPoolMixin
+from .explain import SyncPostgresExplainMixin
+from .introspection import SyncIntrospectionBackendMixin
+from .notify import SyncNotifyMixin
 from .transaction import PostgresTransactionManager
 
 __all__ = ["PostgresBackend"]
@@ -41,6 +44,9 @@ _DDL_OPTIONS = ExecutionOptions(stmt_type=StatementType.DDL)
 
 class PostgresBackend(
     # Feature mixins (one module each in this package) go here, before the bases.
+    SyncIntrospectionBackendMixin,
+    SyncPostgresExplainMixin,
+    SyncNotifyMixin,
     AsyncBulkMixin,
     AsyncPoolMixin,
     PostgresBackendMixin,
@@ -152,20 +158,21 @@ class PostgresBackend(
         return self._server_version  # type: ignore[return-value]
 
     def introspect_and_adapt(self) -> None:
-        """Read the server version and extensions, and adapt the dialect to them."""
-        installed: Dict[str, str] = {}
-        available: set = set()
+        """Read the server version, extensions and build options; adapt the dialect to them.
+
+        One query per fact, each allowed to fail on its own: some server builds ship
+        broken extension control files (the catalogue view then raises) or lack
+        libxml; missing knowledge only narrows what the dialect declares.
+        """
+        facts: Dict[str, Any] = {}
         with self._borrowed() as connection:
-            try:
-                cursor = connection.execute("SELECT extname, extversion FROM pg_extension")
-                installed = dict(cursor.fetchall())
-                # Some server builds ship broken control files; the catalogue view then
-                # raises. Missing "available" knowledge only narrows what we declare.
-                cursor = connection.execute("SELECT name FROM pg_available_extensions")
-                available = {row[0] for row in cursor.fetchall()}
-            except psycopg.Error as exc:
-                self.logger.warning("Could not read the extension catalogue: %s", exc)
-            self._apply_server_facts(connection.info.server_version, installed, available)
+            for name, sql in self._server_fact_queries():
+                try:
+                    cursor = connection.execute(sql)
+                    facts[name] = cursor.fetchall()
+                except psycopg.Error as exc:
+                    facts[name] = exc
+            self._apply_server_facts(connection.info.server_version, facts)
 
     def _borrowed(self) -> Any:
         """A connection for a few statements: the session, the pinned one, or a pool loan."""

@@ -1,0 +1,49 @@
+"""EXPLAIN for the async backend: typed plans (``PostgresExplainResult``).
+
+``await backend.explain(query_expression, ExplainOptions(analyze=True, buffers=True))``
+follows the core's protocol; ``await backend.explain_sql("SELECT ...", params,
+analyze=True)`` does the same for raw SQL. Unless a format is given, FORMAT
+JSON is requested and parsed into a plan tree. ANALYZE runs the statement:
+explain an INSERT/UPDATE/DELETE with ANALYZE inside a transaction you roll back.
+(The sync twin, ``sync/explain.py``, is generated from this file.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+from rhosocial.activerecord.backend.explain import AsyncExplainBackendMixin
+
+from ..explain import PostgresExplainResult, RawStatement, parse_explain_rows, with_json_format
+
+__all__ = ["AsyncPostgresExplainMixin"]
+
+
+class AsyncPostgresExplainMixin(AsyncExplainBackendMixin):
+    """``explain()`` (core protocol) and ``explain_sql()`` with typed results."""
+
+    def _build_explain_sql(self, expression: Any, options: Any = None) -> Any:
+        return super()._build_explain_sql(expression, with_json_format(options))
+
+    def _parse_explain_result(self, raw_rows: List[Dict[str, Any]], sql: str, duration: float) -> PostgresExplainResult:
+        return parse_explain_rows(raw_rows, sql, duration)
+
+    async def explain_sql(self, sql: str, params: Optional[Sequence[Any]] = None, *, options: Any = None,
+                          **flags: Any) -> PostgresExplainResult:
+        """EXPLAIN a raw SQL statement (``%s`` or ``?`` placeholders as in ``execute``).
+
+        Either pass ``options`` (the core's ``ExplainOptions``) or keyword flags
+        of the same names: ``analyze``, ``buffers``, ``verbose``, ``costs``,
+        ``timing``, ``settings``, ``wal``, ``format``.
+        """
+        if options is None:
+            from rhosocial.activerecord.backend.expression.statements import ExplainFormat, ExplainOptions
+
+            if isinstance(flags.get("format"), str):
+                flags["format"] = ExplainFormat(flags["format"].upper())
+            if flags.get("analyze") and "timing" not in flags:
+                flags["timing"] = True
+            options = ExplainOptions(**flags)
+        elif flags:
+            raise TypeError("pass either options= or keyword flags, not both")
+        return await self.explain(RawStatement(sql, tuple(params or ())), options)

@@ -1,0 +1,214 @@
+"""What the sub-commands share: connection flags, the backend runner, output, errors.
+
+Connection: ``--dsn`` (libpq string or URI) or psql's flags ``-h -p -U -d``;
+what neither gives comes from the standard ``PG*`` variables (``PGHOST``,
+``PGPORT``, ``PGUSER``, ``PGDATABASE``, ``PGPASSWORD``, ``PGSSLMODE``, ...).
+Precedence: flags, then ``--dsn``, then the environment.
+
+Exit codes: 0 success, 1 the server refused something (SQL or catalogue
+error), 2 usage error, 3 cannot connect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import inspect
+import json
+import logging
+import os
+import sys
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from ..config import ConfigurationError, PostgresConnectionConfig
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    """A failure to report in one line (no traceback) with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def add_subparser(sub: Any, name: str, help_text: str, description: Optional[str] = None,
+                  connection: bool = True) -> argparse.ArgumentParser:
+    """A sub-command parser; ``-h`` is the host (as in psql), help is ``--help`` or ``-?``."""
+    parser = sub.add_parser(name, help=help_text, description=description or help_text, add_help=False,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--help", "-?", action="help", help="show this help message and exit")
+    if connection:
+        group = parser.add_argument_group("connection (defaults from PGHOST, PGPORT, PGUSER, PGDATABASE, ...)")
+        group.add_argument("--dsn", help="libpq connection string or postgresql:// URI")
+        group.add_argument("-h", "--host", help="server host or socket directory")
+        group.add_argument("-p", "--port", help="server port")
+        group.add_argument("-U", "--username", help="user name")
+        group.add_argument("-d", "--dbname", help="database name")
+        group.add_argument("--verbose", action="store_true", help="show the backend's log messages")
+    return parser
+
+
+def add_output_flags(parser: argparse.ArgumentParser, csv_too: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    if csv_too:
+        group.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+
+
+def config_from_args(args: argparse.Namespace) -> PostgresConnectionConfig:
+    flags = {"host": args.host, "port": args.port, "username": args.username, "database": args.dbname}
+    flags = {k: v for k, v in flags.items() if v is not None}
+    try:
+        if args.dsn:
+            config = PostgresConnectionConfig(dsn=args.dsn, **flags)
+        else:
+            config = PostgresConnectionConfig.from_env()
+            if flags:
+                config = config.clone(**flags)
+        if config.application_name is None:
+            config = config.clone(application_name="rhosocial-postgres")
+        return config
+    except (ConfigurationError, ValueError, TypeError) as exc:
+        raise CliError(f"invalid connection settings: {exc}", EXIT_USAGE) from None
+
+
+class Session:
+    """A connected backend, sync if that flavour is installed, else async.
+
+    ``session.run(backend.method(...))`` returns the value either way: an
+    awaitable is run to completion on the session's own event loop.
+    """
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from rhosocial.activerecord.logging.config import LoggingConfig
+
+        self.config = config_from_args(args)
+        level = logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL
+        if not getattr(args, "verbose", False):
+            for name in ("rhosocial.activerecord.backend.impl.postgres",):
+                logging.getLogger(name).setLevel(logging.ERROR)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        quiet = LoggingConfig(default_level=level)
+        try:
+            from .. import PostgresBackend
+
+            self.backend = PostgresBackend(self.config, logging_config=quiet)
+        except ImportError:
+            from .. import AsyncPostgresBackend
+
+            self._loop = asyncio.new_event_loop()
+            self.backend = AsyncPostgresBackend(self.config, logging_config=quiet)
+        self.backend.logger.setLevel(level)
+
+    def run(self, value: Any) -> Any:
+        if inspect.isawaitable(value):
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+            return self._loop.run_until_complete(value)
+        return value
+
+    def __enter__(self) -> "Session":
+        from rhosocial.activerecord.backend.errors import ConnectionError as BackendConnectionError
+
+        try:
+            self.run(self.backend.connect())
+            self.run(self.backend.introspect_and_adapt())
+        except BackendConnectionError as exc:
+            raise CliError(str(exc), EXIT_CONNECT) from None
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.run(self.backend.disconnect())
+        except Exception:  # best effort: the process is ending anyway
+            pass
+        if self._loop is not None:
+            self._loop.close()
+
+
+def report_errors(func: Any) -> Any:
+    """Turn the backend's and psycopg's errors into one-line messages and exit codes."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        from rhosocial.activerecord.backend.errors import ConnectionError as BackendConnectionError
+        from rhosocial.activerecord.backend.errors import DatabaseError
+        from rhosocial.activerecord.backend.introspection import IntrospectionError
+
+        try:
+            return int(func(args) or 0)
+        except CliError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.code
+        except BackendConnectionError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_CONNECT
+        except IntrospectionError as exc:
+            original = getattr(exc, "original_error", None)
+            print(f"error: {original or exc}".rstrip(), file=sys.stderr)
+            return EXIT_ERROR
+        except DatabaseError as exc:
+            print(f"error: {str(exc).strip()}", file=sys.stderr)
+            return EXIT_ERROR
+        except BrokenPipeError:  # e.g. piped into `head`
+            return EXIT_OK
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+# -- output ------------------------------------------------------------------------------
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, default=str)
+    return str(value).replace("\n", " ")
+
+
+def print_table(rows: Sequence[Dict[str, Any]], columns: Optional[List[str]] = None, title: Optional[str] = None,
+                out: Any = None) -> None:
+    out = out or sys.stdout
+    if title:
+        print(title, file=out)
+    if not rows:
+        print("(no rows)", file=out)
+        return
+    columns = columns or list(rows[0].keys())
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    widths = [min(w, 80) for w in widths]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in cells:
+        print("  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(row, widths)).rstrip(),
+              file=out)
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=out)
+
+
+def print_json(value: Any) -> None:
+    from ..introspection.types import to_jsonable
+
+    json.dump(to_jsonable(value), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_csv(rows: Sequence[Dict[str, Any]], columns: Optional[Iterable[str]] = None) -> None:
+    from ..introspection.types import to_jsonable
+
+    columns = list(columns or (rows[0].keys() if rows else []))
+    writer = csv.writer(sys.stdout, lineterminator=os.linesep if os.name == "nt" else "\n")
+    writer.writerow(columns)
+    for row in rows:
+        values = []
+        for c in columns:
+            value = to_jsonable(row.get(c))
+            values.append(json.dumps(value) if isinstance(value, (list, dict)) else ("" if value is None else value))
+        writer.writerow(values)

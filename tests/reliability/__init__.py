@@ -1,0 +1,1 @@
+"""Reliability, fault-injection, bad-input, security, concurrency and scale-out tests."""
