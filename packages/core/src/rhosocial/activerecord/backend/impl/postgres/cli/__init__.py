@@ -11,9 +11,9 @@ import argparse
 import sys
 from typing import List, Optional
 
-from . import demo
+from . import demo, info, introspect, query, status
 
-COMMANDS = {"demo": demo}
+COMMANDS = {"info": info, "introspect": introspect, "query": query, "status": status, "demo": demo}
 
 
 def build_parser() -> argparse.ArgumentParser:

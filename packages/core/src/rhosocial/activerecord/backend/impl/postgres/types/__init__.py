@@ -21,7 +21,10 @@ See docs/types.md for the full table.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple, Type
+from decimal import Decimal
+from typing import Annotated, Any, Dict, Tuple, Type
+
+from pydantic import Field
 
 from .geometry import Box, Circle, Line, LineSegment, Lseg, Path, Point, Polygon, register_geometry
 from .json import AsJson, AsJsonb, Json, Jsonb, JsonbAdapter, JsonbList
@@ -35,7 +38,12 @@ from .temporal import (
     TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY, register_infinity, register_money,
 )
 
+#: ``Decimal`` that also accepts NaN and ±Infinity (pydantic rejects them for a
+#: plain ``Decimal`` field): ``amount: Numeric``. ±Infinity needs PostgreSQL 14+.
+Numeric = Annotated[Decimal, Field(allow_inf_nan=True)]
+
 __all__ = [
+    "Numeric",
     "register_adapters", "build_adapter_suggestions", "configure_connection",
     "JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb",
     "Range", "Multirange", "TupleRangeAdapter", "canonical",

@@ -1,0 +1,179 @@
+"""``introspect``: what the database holds, as a table or ``--json``.
+
+Objects: ``tables`` (default), ``table NAME`` (columns, indexes, constraints,
+foreign keys, triggers, partitions of one table), ``columns NAME``,
+``indexes NAME``, ``constraints NAME``, ``foreign-keys NAME``,
+``triggers [NAME]``, ``partitions NAME``, ``views``, ``matviews``,
+``sequences``, ``enums``, ``extensions``, ``schemas``, ``databases``,
+``database``. ``--schema`` picks a schema (default: the current one; ``*``
+for every user schema); ``NAME`` may be written ``schema.table``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..introspection.types import to_jsonable
+from .common import CliError, EXIT_ERROR, EXIT_USAGE, Session, add_output_flags, add_subparser, print_json, print_table, report_errors
+
+NEEDS_TABLE = ("table", "columns", "indexes", "constraints", "foreign-keys", "partitions")
+OBJECTS = ("tables", "views", "matviews", "sequences", "enums", "extensions", "schemas", "databases",
+           "database", "triggers") + NEEDS_TABLE
+
+
+def add_parser(sub: Any) -> None:
+    parser = add_subparser(sub, "introspect", "tables, columns, indexes, ... as a table or --json",
+                           description=__doc__)
+    parser.add_argument("object", nargs="?", default="tables", choices=OBJECTS, metavar="OBJECT",
+                        help=f"what to list: {', '.join(OBJECTS)} (default: tables)")
+    parser.add_argument("name", nargs="?", help="table name for table, columns, indexes, ...")
+    parser.add_argument("-n", "--schema", help="schema (default: current schema; '*' = all user schemas)")
+    parser.add_argument("--system", action="store_true", help="include system schemas and objects")
+    parser.add_argument("--available", action="store_true", help="extensions: also those not installed")
+    add_output_flags(parser)
+    parser.set_defaults(func=run)
+
+
+def _split_name(name: str, schema: Optional[str]) -> Tuple[str, Optional[str]]:
+    if "." in name and schema is None and not name.startswith('"'):
+        schema, name = name.split(".", 1)
+    return name, schema
+
+
+def _dicts(items: List[Any], columns: List[str]) -> List[Dict[str, Any]]:
+    rows = []
+    for item in items:
+        data = to_jsonable(item)
+        extra = data.get("extra", {}) if isinstance(data, dict) else {}
+        row = {c: data.get(c, extra.get(c)) for c in columns}
+        if "nullable" in row:
+            row["nullable"] = {"NULLABLE": True, "NOT_NULL": False}.get(row["nullable"])
+        rows.append(row)
+    return rows
+
+
+COLUMNS = {
+    "tables": ["schema", "name", "kind", "row_count", "size_bytes", "comment"],
+    "columns": ["ordinal_position", "name", "data_type_full", "nullable", "default_value", "identity",
+                "generated", "is_primary_key", "comment"],
+    "indexes": ["name", "method", "is_unique", "is_primary", "columns", "filter_condition", "include_columns"],
+    "constraints": ["name", "type", "columns", "definition", "deferrable", "validated"],
+    "foreign-keys": ["name", "columns", "referenced_table", "referenced_columns", "on_update", "on_delete",
+                     "deferrable"],
+    "triggers": ["schema", "table_name", "name", "timing", "events", "level", "status", "function"],
+    "views": ["schema", "name", "is_updatable", "check_option", "comment"],
+    "matviews": ["schema", "name", "is_populated", "size_bytes", "comment"],
+    "sequences": ["schema", "name", "data_type", "start_value", "increment", "last_value", "owned_by",
+                  "is_identity"],
+    "enums": ["schema", "name", "labels"],
+    "extensions": ["name", "installed_version", "default_version", "schema", "comment"],
+    "schemas": ["name", "owner", "comment"],
+    "databases": ["name", "owner", "encoding", "collation", "size_bytes", "is_template", "comment"],
+    "partitions": ["level", "schema", "name", "parent", "bound", "is_partitioned", "key"],
+}
+
+
+def _index_rows(indexes: List[Any]) -> List[Dict[str, Any]]:
+    rows = _dicts(indexes, COLUMNS["indexes"])
+    for row, index in zip(rows, indexes):
+        row["columns"] = [c.name + (" DESC" if c.is_descending else "") for c in index.columns]
+    return rows
+
+
+def _fetch(session: Session, what: str, name: Optional[str], schema: Optional[str], args: argparse.Namespace) -> Any:
+    intro = session.backend.introspector
+    run = session.run
+    if what in NEEDS_TABLE:
+        if not name:
+            raise CliError(f"introspect {what} needs a table name", EXIT_USAGE)
+        name, schema = _split_name(name, schema)
+        if what == "table":
+            info = run(intro.describe_table(name, schema))
+            if info is None:
+                raise CliError(f"table {name!r} not found" + (f" in schema {schema!r}" if schema else ""), EXIT_ERROR)
+            return info
+        if what == "partitions":
+            info = run(intro.get_partitioning(name, schema))
+            if info is None:
+                raise CliError(f"{name!r} is not a partitioned table", EXIT_ERROR)
+            return info
+        method = {"columns": intro.list_columns, "indexes": intro.list_indexes,
+                  "constraints": intro.list_constraints, "foreign-keys": intro.list_foreign_keys}[what]
+        result = run(method(name, schema))
+        if not result and not run(intro.list_columns(name, schema)):
+            raise CliError(f"table {name!r} not found" + (f" in schema {schema!r}" if schema else ""), EXIT_ERROR)
+        return result
+    if what == "triggers":
+        if name:
+            name, schema = _split_name(name, schema)
+        return run(intro.list_triggers(name, schema))
+    if what == "tables":
+        return run(intro.list_tables(schema, include_system=args.system))
+    if what == "views":
+        return run(intro.list_views(schema, include_system=args.system))
+    if what == "matviews":
+        return run(intro.list_materialized_views(schema, include_system=args.system))
+    if what == "sequences":
+        return run(intro.list_sequences(schema, include_system=args.system))
+    if what == "enums":
+        return run(intro.list_enum_types(schema, include_system=args.system))
+    if what == "extensions":
+        return run(intro.list_extensions(include_available=args.available))
+    if what == "schemas":
+        return run(intro.list_schemas(include_system=args.system))
+    if what == "databases":
+        return run(intro.list_databases(include_templates=args.system))
+    return run(intro.get_database_info())
+
+
+@report_errors
+def run(args: argparse.Namespace) -> int:
+    with Session(args) as session:
+        result = _fetch(session, args.object, args.name, args.schema, args)
+    if args.json:
+        print_json(result)
+        return 0
+    what = args.object
+    if what == "database":
+        for key, value in to_jsonable(result).items():
+            if key != "extra":
+                print(f"{key}: {value}")
+        for key, value in result.extra.items():
+            print(f"{key}: {value}")
+    elif what == "table":
+        _print_table_details(result)
+    elif what == "partitions":
+        print(f"{result.schema}.{result.table_name}: PARTITION BY {result.key}")
+        print_table(_dicts(result.partitions, COLUMNS["partitions"]))
+    elif what == "indexes":
+        print_table(_index_rows(result))
+    else:
+        print_table(_dicts(result, COLUMNS[what]))
+    return 0
+
+
+def _print_table_details(info: Any) -> None:
+    extra = info.extra
+    print(f"{extra.get('kind', 'table')} {info.schema}.{info.name}"
+          + (f"  (partition of {extra['partition_of']})" if extra.get("partition_of") else ""))
+    if info.comment:
+        print(f"comment: {info.comment}")
+    print()
+    print_table(_dicts(info.columns, COLUMNS["columns"]), title="Columns:")
+    print()
+    print_table(_index_rows(info.indexes), title="Indexes:")
+    print()
+    print_table(_dicts(extra.get("constraints", []), COLUMNS["constraints"]), title="Constraints:")
+    print()
+    print_table(_dicts(info.foreign_keys, COLUMNS["foreign-keys"]), title="Foreign keys:")
+    if extra.get("triggers"):
+        print()
+        print_table(_dicts(extra["triggers"], COLUMNS["triggers"]), title="Triggers:")
+    partitioning = extra.get("partitioning")
+    if partitioning is not None:
+        print()
+        print_table(_dicts(partitioning.partitions, COLUMNS["partitions"]),
+                    title=f"Partitions (PARTITION BY {partitioning.key}):")
+
+
