@@ -66,8 +66,9 @@ write_if_changed() { # file, content on stdin
 	local tmp
 	tmp=$(mktemp "$1.XXXXXX")
 	cat >"$tmp"
-	if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; log "wrote $1"; fi
+	if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; log "wrote $1"; CONF_CHANGED=1; fi
 }
+CONF_CHANGED=0
 write_if_changed "$CONTAINERS_CONF" <<EOF
 # Written by tools/containers/setup.sh.
 [containers]
@@ -94,6 +95,9 @@ driver = "overlay"
 graphroot = "$HOME_DIR/storage"
 runroot = "$HOME_DIR/run"
 EOF
+
+# A running API service keeps the configuration it started with.
+SERVICE_STALE=$CONF_CHANGED
 
 # --- 3. base image: Debian minbase + psql 15 + postgres user ------------------------------
 debian_mirror() {
@@ -268,15 +272,21 @@ service_alive() {
 	[ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null &&
 		curl -sf --max-time 2 --unix-socket "$SOCK" http://d/_ping >/dev/null
 }
-if service_alive; then
+if [ "$SERVICE_STALE" = 0 ] && service_alive; then
 	log "podman API service running (pid $(cat "$PIDFILE"))"
 else
-	if [ -f "$PIDFILE" ]; then kill "$(cat "$PIDFILE")" 2>/dev/null || true; fi
+	if service_alive; then
+		# Configuration changed: restart the service; its containers keep running.
+		old=$(cat "$PIDFILE")
+		kill "$old" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+	else
+		# No service means no test can be using a container: whatever the store still lists
+		# is left over from a crashed run or a machine restored from a snapshot (the state
+		# folders are not on a tmpfs here, so podman cannot tell by itself).
+		podman rm -af -v -t 0 >/dev/null 2>&1 || true
+	fi
 	rm -f "$SOCK"
-	# No service means no test can be using a container: whatever the store still lists is
-	# left over from a crashed run or a machine restored from a snapshot (the state folders
-	# are not on a tmpfs here, so podman cannot tell by itself).
-	podman rm -af -v -t 0 >/dev/null 2>&1 || true
 	# setsid: its own session, so the caller's Ctrl-C or job control does not take it down.
 	# --time=0: never exit on idle (tests may pause longer than the default 5 s).
 	setsid podman system service --time=0 "unix://$SOCK" \
