@@ -17,7 +17,6 @@ import os
 import secrets
 import threading
 import time
-from typing import Optional
 
 from tests.harness.handle import ServerHandle
 
@@ -106,7 +105,7 @@ def _wait_for_tcp(handle: ServerHandle, deadline: float) -> None:
     record the server's version."""
     import psycopg
 
-    last: Optional[Exception] = None
+    last: Exception | None = None
     while time.monotonic() < deadline:
         try:
             with psycopg.connect(handle.conninfo(), connect_timeout=5) as conn:
@@ -124,7 +123,7 @@ def start_container_server(
     major: int,
     *,
     user: str = "postgres",
-    password: Optional[str] = None,
+    password: str | None = None,
     dbname: str = "postgres",
     timeout: float = 120.0,
 ) -> ServerHandle:

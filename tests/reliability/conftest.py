@@ -21,7 +21,6 @@ from typing import Any, Callable, Optional
 
 import psycopg
 import pytest
-
 from rhosocial.activerecord.backend.impl.postgres import (
     AsyncPostgresBackend,
     PostgresBackend,
@@ -30,6 +29,7 @@ from rhosocial.activerecord.backend.impl.postgres import (
 from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.schema import StatementType
 from rhosocial.activerecord.logging import LoggingConfig  # noqa: F401 (re-exported for tests)
+
 from tests.harness.plugin import PgDatabase, create_database, drop_database
 
 FLAVOURS = ("sync", "async")
@@ -169,10 +169,21 @@ FAULT_SERVER_CONF = {
 }
 
 
+def start_local_or_skip(factory, **kwargs):
+    """A server from the local provider (needs PostgreSQL binaries on this machine): the tests
+    that change server configuration or restart servers skip, naming why, where there are none."""
+    from tests.harness.errors import ProvisioningError
+
+    try:
+        return factory(**kwargs)
+    except ProvisioningError as exc:
+        pytest.skip(f"needs a local PostgreSQL server (local provider): {exc}")
+
+
 @pytest.fixture(scope="session")
 def fault_server(pg_server_factory):
     """A private local server that fault tests may restart, stop and terminate sessions on."""
-    return pg_server_factory(extra_conf=FAULT_SERVER_CONF)
+    return start_local_or_skip(pg_server_factory, extra_conf=FAULT_SERVER_CONF)
 
 
 @pytest.fixture(scope="session")

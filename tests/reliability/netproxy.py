@@ -108,7 +108,7 @@ class StallableProxy:
                     pass
             self._sockets.clear()
 
-    def __enter__(self) -> "StallableProxy":
+    def __enter__(self) -> StallableProxy:
         return self
 
     def __exit__(self, *exc) -> None:

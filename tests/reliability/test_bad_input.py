@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Annotated, Optional
 
 import pytest
-
 from rhosocial.activerecord.backend.errors import DatabaseError, QueryError
 from rhosocial.activerecord.backend.impl.postgres import PostgresConnectionConfig
 from rhosocial.activerecord.backend.impl.postgres.config import ConfigurationError

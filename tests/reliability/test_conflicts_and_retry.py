@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from rhosocial.activerecord.backend.errors import (
     ConnectionError,
     DeadlockError,
@@ -109,8 +108,6 @@ def test_serialization_failure_maps_to_serialization_error(fault_api_factory, fa
     assert _values(fault_server, fault_db.dbname, table_name) == {1: 100, 2: 0}
 
 
-@pytest.mark.xfail(strict=True, reason="REQUESTS.md R2: after a failed COMMIT the manager keeps level 1, so "
-                                       "the next begin() makes a SAVEPOINT outside any transaction")
 def test_serializable_write_skew_fails_at_commit_and_manager_recovers(fault_api_factory, fault_server, fault_db,
                                                                         table_name):
     """Write skew under SERIALIZABLE: the conflict shows up at COMMIT. The error must say so

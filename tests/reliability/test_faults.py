@@ -14,12 +14,12 @@ import threading
 import time
 
 import pytest
-
 from rhosocial.activerecord.backend.errors import ConnectionError, LockError, TransactionError
 from rhosocial.activerecord.backend.impl.postgres.errors import (
     QueryCanceledError,
     StatementTimeoutError,
 )
+
 from tests.harness.server_user import run_as_server_user
 
 from .conftest import admin_connect, run, sessions, terminate, wait_for_query, wait_until
@@ -136,8 +136,6 @@ def _connection_error_in_chain(exc: BaseException) -> bool:
     return False
 
 
-@pytest.mark.xfail(strict=True, reason="REQUESTS.md R1: COMMIT after the connection died is sent on a fresh "
-                                       "session and reports success although the transaction was lost")
 def test_restart_before_commit_commits_nothing(fault_api_factory, fault_server, table_name):
     """The server restarts between the last statement and COMMIT: commit() must fail (the
     transaction is gone), not report success."""
@@ -391,3 +389,61 @@ def test_wait_for_timeout_cancels_query(fault_api_factory, fault_server, fault_d
         assert await api.value("SELECT 1") == 1
 
     run(body())
+
+
+# -- the same policy on a pooled backend --------------------------------------------------
+
+def test_pooled_restart_between_statements_outside_transaction(fault_api_factory, fault_server, table_name):
+    """Idle pooled connections all died with the restart: a statement outside a transaction must
+    still work (a dead connection is detected before sending, and replaced)."""
+    api = fault_api_factory(pool_min_size=2, pool_max_size=4, pool_timeout=10)
+
+    async def body():
+        await _make_table(api, table_name)
+        await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (1,))
+        fault_server.restart()
+        for value in (2, 3, 4, 5):  # more statements than pooled connections
+            await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (value,))
+        assert await api.value(f'SELECT count(*) FROM "{table_name}"') == 5
+
+    run(body())
+    assert _values(fault_server, fault_server_db(api), table_name) == [1, 2, 3, 4, 5]
+
+
+def test_pooled_restart_inside_transaction_raises_and_commits_nothing(fault_api_factory, fault_server, table_name):
+    api = fault_api_factory(pool_min_size=1, pool_max_size=3, pool_timeout=10)
+
+    async def body():
+        await _make_table(api, table_name)
+        await api.begin()
+        await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (1,))
+        fault_server.restart()
+        with pytest.raises(ConnectionError):
+            await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (2,))
+        await api.rollback()
+        assert not api.backend.in_transaction
+        async with api.transaction():
+            await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (3,))
+
+    run(body())
+    assert _values(fault_server, fault_server_db(api), table_name) == [3]
+
+
+def test_pooled_terminate_mid_transaction(fault_api_factory, fault_server, fault_db, table_name):
+    api = fault_api_factory(pool_min_size=1, pool_max_size=3, pool_timeout=10)
+
+    async def body():
+        await _make_table(api, table_name)
+        await api.begin()
+        await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (1,))
+        assert terminate(fault_server, await api.backend_pid())
+        with pytest.raises(ConnectionError):
+            await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (2,))
+        with pytest.raises((ConnectionError, TransactionError)):
+            await api.commit()
+        if api.backend.in_transaction:
+            await api.rollback()
+        await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (3,))
+
+    run(body())
+    assert _values(fault_server, fault_db.dbname, table_name) == [3]

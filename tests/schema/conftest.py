@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from rhosocial.activerecord.logging.config import LoggingConfig
-
 from rhosocial.activerecord.backend.impl.postgres import (
     AsyncPostgresBackend,
     PostgresBackend,
     PostgresConnectionConfig,
 )
+from rhosocial.activerecord.logging.config import LoggingConfig
 
 QUIET = LoggingConfig(default_level=logging.WARNING)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from rhosocial.activerecord.backend.impl.postgres.introspection import ConstraintType, to_jsonable
 from rhosocial.activerecord.backend.introspection import (
     ColumnNullable,
     IndexType,
     ReferentialAction,
     TableType,
 )
-
-from rhosocial.activerecord.backend.impl.postgres.introspection import ConstraintType, to_jsonable
 
 from .conftest import major, run_all, wait
 

@@ -16,17 +16,16 @@ from typing import Any, Dict, Optional
 
 import pytest
 from psycopg.adapt import PyFormat
-from rhosocial.activerecord.backend.options import ExecutionOptions
-from rhosocial.activerecord.backend.schema import StatementType
-from rhosocial.activerecord.logging.config import LoggingConfig
-from rhosocial.activerecord.model import ActiveRecord, AsyncActiveRecord
-
 from rhosocial.activerecord.backend.impl.postgres import (
     AsyncPostgresBackend,
     PostgresBackend,
     PostgresConnectionConfig,
 )
 from rhosocial.activerecord.backend.impl.postgres.types import DefaultTypes, Point
+from rhosocial.activerecord.backend.options import ExecutionOptions
+from rhosocial.activerecord.backend.schema import StatementType
+from rhosocial.activerecord.logging.config import LoggingConfig
+from rhosocial.activerecord.model import ActiveRecord, AsyncActiveRecord
 
 QUIET = LoggingConfig(default_level=logging.WARNING)
 DQL = ExecutionOptions(stmt_type=StatementType.DQL)

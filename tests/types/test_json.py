@@ -7,9 +7,8 @@ from typing import Annotated, Any, Optional
 
 import pytest
 from psycopg.types.json import Jsonb
-from rhosocial.activerecord.base.fields import UseAdapter
-
 from rhosocial.activerecord.backend.impl.postgres.types import AsJson, AsJsonb, JsonbAdapter, JsonbList
+from rhosocial.activerecord.base.fields import UseAdapter
 
 DOC = {"name": "Zoë 🐘", "n": 1, "f": 1.5, "ok": True, "none": None,
        "tags": ["a", "b"], "nested": {"deep": {"list": [1, {"x": "y"}]}}, "日本": "語"}

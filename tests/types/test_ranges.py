@@ -4,14 +4,17 @@ spelling; multiranges (14+); a user-defined range type."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Optional
 
 import pytest
-
 from rhosocial.activerecord.backend.impl.postgres.types import (
-    Multirange, MultirangeType, Range, RangeType, canonical,
+    Multirange,
+    MultirangeType,
+    Range,
+    RangeType,
+    canonical,
 )
 
 UTC = timezone.utc
@@ -39,7 +42,7 @@ def test_range_field_every_bound_kind(db, pg_type):
     db.save(M(r=None))
     got = [r.r for r in db.all(M.query().order_by("id"))]
     assert got[-1] is None
-    for sent, back in zip(values, got):
+    for sent, back in zip(values, got[:-1], strict=True):
         assert isinstance(back, Range)
         assert canonical(back) == canonical(sent), (sent, back)
     # operators: containment of an element and of a range, overlap, adjacency, empty

@@ -7,9 +7,11 @@ import enum
 from typing import NamedTuple, Optional
 
 import pytest
-
 from rhosocial.activerecord.backend.impl.postgres.types import (
-    CompositeType, EnumType, Hstore, HstoreType,
+    CompositeType,
+    EnumType,
+    Hstore,
+    HstoreType,
 )
 
 

@@ -8,6 +8,7 @@ from rhosocial.activerecord.testsuite.core.protocols import WorkerTestProtocol
 from rhosocial.activerecord.testsuite.feature.query.interfaces import IQueryAsyncProvider, IQuerySyncProvider
 
 from .base import AsyncProviderBase, SyncProviderBase
+from .json_text import attach
 from .worker import WorkerParamsMixin
 
 F = "rhosocial.activerecord.testsuite.feature.query.fixtures."
@@ -48,16 +49,41 @@ def _load(spec: str, base: str = F):
     return getattr(importlib.import_module(base + module), cls)
 
 
+JSON_TEXT_FIELDS = ["settings", "tags", "profile", "roles", "scores", "subscription", "preferences"]
+
+
 def _pairs(key: str, is_async: bool):
     file, entries = PLAN[key]
-    return file, [(_load(a if is_async else s), t) for s, a, t in entries]
+    pairs = [(_load(a if is_async else s), t) for s, a, t in entries]
+    for model, table in pairs:
+        if table == "json_users":  # str fields over jsonb columns (see json_text.py)
+            attach(model, JSON_TEXT_FIELDS)
+    return file, pairs
 
 
 def _as_tuple(models):
     return models if isinstance(models, tuple) else (models,)
 
 
-class QueryProvider(WorkerParamsMixin, SyncProviderBase, IQuerySyncProvider, WorkerTestProtocol):
+class _SeedOrderForWorkers:
+    """The worker tests' order fixtures (``fixture_type`` 'order'/'async_order') expect an order to
+    exist (test_order_status_update_transaction skips otherwise): seed one user with one order."""
+
+    def get_worker_connection_params(self, scenario_name: str, fixture_type: str = None) -> dict:
+        params = super().get_worker_connection_params(scenario_name, fixture_type)
+        if fixture_type in ("order", "async_order"):
+            from . import schema
+
+            schema.execute(
+                "WITH u AS (INSERT INTO users (username, email, age, balance, is_active, created_at, updated_at) "
+                "VALUES ('worker_seed', 'worker_seed@example.com', 30, 100.0, TRUE, now(), now()) RETURNING id) "
+                "INSERT INTO orders (user_id, order_number, total_amount, status, created_at, updated_at) "
+                "SELECT id, 'ORD-WORKER-SEED', 10.00, 'pending', now(), now() FROM u "
+                "WHERE NOT EXISTS (SELECT 1 FROM orders)")
+        return params
+
+
+class QueryProvider(_SeedOrderForWorkers, WorkerParamsMixin, SyncProviderBase, IQuerySyncProvider, WorkerTestProtocol):
     is_async = False
 
     def _do(self, key, scenario):
@@ -82,7 +108,7 @@ class QueryProvider(WorkerParamsMixin, SyncProviderBase, IQuerySyncProvider, Wor
         return self._setup(scenario_name, "basic", [(_load("models:OrderItem", B), "order_items")])
 
 
-class AsyncQueryProvider(WorkerParamsMixin, AsyncProviderBase, IQueryAsyncProvider, WorkerTestProtocol):
+class AsyncQueryProvider(_SeedOrderForWorkers, WorkerParamsMixin, AsyncProviderBase, IQueryAsyncProvider, WorkerTestProtocol):
     is_async = True
 
     async def _do(self, key, scenario):

@@ -10,6 +10,12 @@ from rhosocial.activerecord.testsuite.feature.relation import interfaces as _ifa
 from rhosocial.activerecord.testsuite.feature.relation.fixtures import models as M
 
 from .base import AsyncProviderBase, SyncProviderBase
+from .json_text import attach
+
+# str fields over jsonb columns (see json_text.py)
+for _model, _field in ((M.User, "settings"), (M.AsyncUser, "settings"), (M.Post, "metadata"),
+                       (M.AsyncPost, "metadata"), (M.Comment, "meta"), (M.AsyncComment, "meta")):
+    attach(_model, [_field])
 
 # The suite ships only sync Employee/Department/Author/Book/Chapter/Profile models; the async
 # provider's contract still asks for them, so here are their async twins (same tables).

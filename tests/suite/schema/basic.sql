@@ -97,7 +97,7 @@ CREATE TABLE column_mapping_items (
 CREATE TABLE mixed_annotation_items (
     name TEXT NOT NULL,
     id SERIAL PRIMARY KEY,
-    tags TEXT NOT NULL,
+    tags TEXT NOT NULL,  -- UseAdapter(ListToStringAdapter(), str): the field adapter writes text
     meta TEXT,
     description TEXT,
     status TEXT

@@ -130,6 +130,6 @@ CREATE TABLE extended_order_items (
 CREATE TABLE searchable_items (
     id SERIAL PRIMARY KEY,
     name TEXT NOT NULL,
-    tags JSONB
+    tags TEXT  -- UseAdapter(ListToStringAdapter(), str)
 );
 

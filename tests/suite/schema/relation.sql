@@ -47,7 +47,7 @@ CREATE TABLE users (
     id SERIAL PRIMARY KEY,
     name TEXT NOT NULL,
     email TEXT,
-    settings TEXT
+    settings JSONB
 );
 
 -- table: posts
@@ -57,7 +57,7 @@ CREATE TABLE posts (
     body TEXT NOT NULL,
     user_id INTEGER NOT NULL,
     view_count INTEGER,
-    metadata TEXT
+    metadata JSONB
 );
 
 -- table: comments
@@ -65,7 +65,7 @@ CREATE TABLE comments (
     id SERIAL PRIMARY KEY,
     body TEXT NOT NULL,
     post_id INTEGER NOT NULL,
-    meta TEXT
+    meta JSONB
 );
 
 -- table: relation_boundary_owners

@@ -24,7 +24,7 @@ from .config import PostgresConnectionConfig
 from .dialect import PostgresDialect
 from .errors import translate_error
 from .sql_text import escape_percent
-from .types import build_adapter_suggestions, register_adapters
+from .types import build_adapter_suggestions, configure_connection, register_adapters
 
 __all__ = ["PostgresBackendMixin", "server_version_tuple"]
 
@@ -94,6 +94,11 @@ class PostgresBackendMixin:
         manager = self._transaction_manager
         return manager is not None and manager.is_active
 
+    def _holds_transaction(self) -> bool:
+        """Whether the session has an open transaction (then it must never be replaced)."""
+        manager = self._transaction_manager
+        return manager is not None and (manager.is_active or manager._server_transaction)
+
     def get_default_schema(self) -> Optional[str]:
         return "public"
 
@@ -120,6 +125,29 @@ class PostgresBackendMixin:
                 adapter, db_type = suggestion
                 out[index] = adapter.to_database(value, db_type)
         return tuple(params) if out is None else out
+
+    def _apply_field_adapters(self, data: Dict[str, Any], column_adapters: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        """Convert written values with the model's own field adapters (``UseAdapter``).
+
+        Only adapters that are not the backend's default suggestions are applied,
+        and only when the adapter names exactly one driver type for the value's type.
+        Returns ``data`` itself when nothing changes.
+        """
+        if not column_adapters:
+            return data
+        defaults = {id(adapter) for adapter, _ in self.get_default_adapter_suggestions().values()}
+        out = None
+        for column, value in data.items():
+            info = column_adapters.get(column)
+            if info is None or value is None or hasattr(value, "to_sql") or id(info[0]) in defaults:
+                continue
+            targets = getattr(info[0], "supported_types", {}).get(type(value))
+            if not targets or len(targets) != 1:
+                continue
+            if out is None:
+                out = dict(data)
+            out[column] = info[0].to_database(value, next(iter(targets)))
+        return data if out is None else out
 
     def _prepare_sql_and_params(self, sql: str, params: Optional[Any]) -> Tuple[str, Any]:
         # Always hand psycopg a parameter sequence so that "%%" means "%" in
@@ -254,5 +282,6 @@ class PostgresBackendMixin:
 
     def _apply_registered_types(self, connection: Any) -> None:
         # Registration is pure (no I/O): adapters attach to the connection's map.
+        configure_connection(connection)  # geometry, +-infinity dates, money (types/)
         for spec, info in self._registered_types:
             spec.register(info, connection)

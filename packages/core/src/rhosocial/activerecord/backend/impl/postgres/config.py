@@ -230,7 +230,13 @@ class PostgresConnectionConfig(ConnectionConfig):
         try:
             parsed = conninfo_to_dict(dsn)
         except Exception as exc:  # psycopg.ProgrammingError: bad syntax
-            raise ConfigurationError(f"PostgresConnectionConfig.dsn: cannot parse: {exc}") from None
+            # libpq quotes the offending token, which may be part of a password: keep
+            # only its reason, never the input.
+            reason = str(exc).split(" after ", 1)[0].split(" at ", 1)[0].split('"', 1)[0].strip(" :")
+            raise ConfigurationError(
+                f"PostgresConnectionConfig.dsn: cannot parse the connection string ({reason}); "
+                "quote values containing spaces or quotes, e.g. password='...'"
+            ) from None
         mapping = {"dbname": "database", "user": "username"}
         defaults = {f.name: f.default for f in fields(self)}
         for key, value in parsed.items():

@@ -168,7 +168,8 @@ def translate_error(exc: BaseException, *, context: str = "") -> DatabaseError:
     """
     if isinstance(exc, DatabaseError):
         return exc
-    if isinstance(exc, (ValueError, TypeError)) and "NUL" in str(exc):
+    if (isinstance(exc, (ValueError, TypeError, psycopg.DataError))
+            and getattr(exc, "sqlstate", None) is None and "NUL" in str(exc)):
         # psycopg refuses strings containing "\x00" before sending anything.
         cls: Type[DatabaseError] = DataError
         info = PostgresErrorInfo(sqlstate="22021", message=str(exc))

@@ -27,6 +27,7 @@ __all__ = ["PlanNode", "PostgresExplainResult", "RawStatement", "parse_explain_r
 _NODE_FIELDS = {
     "Node Type": "node_type",
     "Parent Relationship": "parent_relationship",
+    "Operation": "operation",
     "Relation Name": "relation_name",
     "Schema": "schema_name",
     "Alias": "alias",
@@ -67,6 +68,7 @@ class PlanNode(BaseModel):
 
     node_type: str
     parent_relationship: Optional[str] = None
+    operation: Optional[str] = None  # ModifyTable: Insert, Update, Delete, Merge
     relation_name: Optional[str] = None
     schema_name: Optional[str] = None
     alias: Optional[str] = None
@@ -129,7 +131,7 @@ class PlanNode(BaseModel):
 
     def describe(self) -> str:
         """One line in the spirit of EXPLAIN's text format."""
-        text = self.node_type
+        text = self.operation if self.node_type == "ModifyTable" and self.operation else self.node_type
         if self.index_name:
             text += f" using {self.index_name}"
         if self.relation_name:
@@ -137,7 +139,8 @@ class PlanNode(BaseModel):
             if self.alias and self.alias != self.relation_name:
                 text += f" {self.alias}"
         if self.total_cost is not None:
-            text += f"  (cost={self.startup_cost:.2f}..{self.total_cost:.2f} rows={self.plan_rows:.0f} width={self.plan_width})"
+            text += (f"  (cost={self.startup_cost:.2f}..{self.total_cost:.2f} "
+                     f"rows={self.plan_rows:.0f} width={self.plan_width})")
         if self.actual_rows is not None:
             timing = (f"time={self.actual_startup_time:.3f}..{self.actual_total_time:.3f} "
                       if self.actual_total_time is not None else "")

@@ -44,8 +44,7 @@ class PostgresTransactionMixin:
         self.deferrable = value
 
     def set_isolation_level(self, level: Union[IsolationLevel, str, None]) -> None:
-        if isinstance(level, str):
-            level = IsolationLevel[level.upper().replace(" ", "_")]
+        level = self._as_isolation_level(level)
         if self.is_active:  # type: ignore[attr-defined]
             raise IsolationLevelError("Cannot change isolation level during an active transaction")
         self._isolation_level = level
@@ -82,18 +81,8 @@ class PostgresTransactionMixin:
     def _not_active(what: str) -> TransactionError:
         return TransactionError(f"{what} needs an active transaction (call begin() first)")
 
-    def _transaction_options(self, isolation_level: Any = None, mode: Any = None, deferrable: Any = None) -> tuple:
-        """Remember the current settings and apply per-block overrides; returns the saved ones."""
-        saved = (self._isolation_level, self._transaction_mode, self._deferrable)
-        if isinstance(isolation_level, str):
-            isolation_level = IsolationLevel[isolation_level.upper().replace(" ", "_")]
-        if isolation_level is not None:
-            self._isolation_level = isolation_level
-        if mode is not None:
-            self._transaction_mode = mode
-        if deferrable is not None:
-            self._deferrable = deferrable
-        return saved
-
-    def _restore_options(self, saved: tuple) -> None:
-        self._isolation_level, self._transaction_mode, self._deferrable = saved
+    @staticmethod
+    def _as_isolation_level(level: Any) -> Optional[IsolationLevel]:
+        if isinstance(level, str):
+            return IsolationLevel[level.upper().replace(" ", "_")]
+        return level

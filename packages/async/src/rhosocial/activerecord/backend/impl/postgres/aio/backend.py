@@ -28,7 +28,9 @@ from rhosocial.activerecord.backend.schema import StatementType
 from ..backend_base import PostgresBackendMixin, as_postgres_config
 from ..connection_health import closed_while_idle
 from .bulk import AsyncBulkMixin
+from .streaming import AsyncStreamMixin
 from .pool import AsyncPoolMixin
+from .writes import AsyncWriteAdaptersMixin
 from .explain import AsyncPostgresExplainMixin
 from .introspection import AsyncIntrospectionBackendMixin
 from .notify import AsyncNotifyMixin
@@ -45,7 +47,9 @@ class AsyncPostgresBackend(
     AsyncIntrospectionBackendMixin,
     AsyncPostgresExplainMixin,
     AsyncNotifyMixin,
+    AsyncWriteAdaptersMixin,
     AsyncBulkMixin,
+    AsyncStreamMixin,
     AsyncPoolMixin,
     PostgresBackendMixin,
     AsyncStorageBackend,
@@ -121,7 +125,7 @@ class AsyncPostgresBackend(
         connection = self._connection
         if connection is not None and not connection.broken and not closed_while_idle(connection):
             return connection
-        if self.in_transaction:
+        if self._holds_transaction():
             raise self._lost_in_transaction()
         await self.connect()
         return self._connection

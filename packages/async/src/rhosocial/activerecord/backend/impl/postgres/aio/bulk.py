@@ -1,27 +1,94 @@
-"""Bulk paths: multi-row INSERT split under PostgreSQL's bind-parameter limit.
+"""Bulk paths: multi-row INSERT, COPY FROM STDIN, and the core's batch DML on executemany.
 
-The wire protocol carries the number of parameters of a statement in 16 bits,
-so one statement takes at most 65535 of them; the core's ``bulk_insert`` builds
-a single INSERT with one parameter per value and fails above that (13,108 rows
-of 5 columns). Here the rows are split into chunks that fit, and when there is
-more than one chunk they run in one transaction (a savepoint if one is already
-open) so that a failure part-way leaves nothing behind.
+* ``bulk_insert`` (what ``Model.bulk_create`` calls): one multi-row
+  ``INSERT ... VALUES (...), (...) [RETURNING ...]`` per chunk, built directly
+  as text (the core builds an expression object per value, which costs more
+  than the round trip). The wire protocol carries the number of parameters of
+  a statement in 16 bits, so the rows are split into chunks of at most 65535
+  parameters; several chunks run in one transaction (a savepoint if one is
+  already open) so that a failure part-way leaves nothing behind. Rows holding
+  SQL expressions go through the core's builder.
+* ``copy_records(table, rows, columns=None, schema=None)``: COPY FROM STDIN,
+  binary where the column types allow it (see ``postgres/copy.py``), text
+  otherwise; returns the number of rows copied.
+* ``execute_batch_dml``: the core sends its batches through ``_execute_batch_fast``
+  (here: psycopg's pipelined ``executemany`` on a borrowed connection) and
+  ``_execute_batch_with_returning`` (here: ``executemany(returning=True)``
+  instead of one ``execute`` per row).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, List
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import psycopg
+from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import QueryResult
 
 from ..bulk import chunk_rows, merge_results
+from ..copy import (
+    COLUMN_TYPES_SQL,
+    CopyPlan,
+    build_copy_plan,
+    format_copy,
+    insert_values_sql,
+    prepare_rows,
+    regclass_text,
+    rows_as_sequences,
+)
+from ..sql_text import escape_percent
 
 __all__ = ["AsyncBulkMixin"]
 
+_DUMP_ERRORS = (TypeError, ValueError, OverflowError, psycopg.DataError, psycopg.ProgrammingError)
+
+
+def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """Column adapters as ``name -> (adapter, target type)`` (the core also passes bare adapters)."""
+    if not column_adapters:
+        return None
+    return {k: v if isinstance(v, tuple) else (v, None) for k, v in column_adapters.items()}
+
 
 class AsyncBulkMixin:
+    _copy_plans: Dict[Tuple[Optional[str], str, Optional[Tuple[str, ...]]], CopyPlan]
+
+    # -- multi-row INSERT (Model.bulk_create) -------------------------------
     async def bulk_insert(self, options: Any) -> QueryResult:
+        rows = options.rows
+        columns = list(options.columns)
+        if not rows or not columns:
+            return await super().bulk_insert(options)  # type: ignore[misc]
+        flat = [value for row in rows for value in row]
+        if len(flat) != len(rows) * len(columns):
+            raise ValueError("bulk_insert: every row needs one value per column")
+        kinds = set(map(type, flat))
+        if any(hasattr(kind, "to_sql") for kind in kinds):
+            return await self._bulk_insert_expressions(options)  # SQL expressions among the values
+        suggestions = self.get_default_adapter_suggestions()  # type: ignore[attr-defined]
+        if not kinds.isdisjoint(suggestions):
+            for index, value in enumerate(flat):
+                suggestion = suggestions.get(type(value))
+                if suggestion is not None:
+                    flat[index] = suggestion[0].to_database(value, suggestion[1])
+        head, tail = self._insert_sql_parts(options.table, options.schema_name, columns, options.returning_columns)
+        width = len(columns)
+        chunks = chunk_rows(range(len(rows)), width)
+        adapters = _normalise_adapters(options.column_adapters)
+        if len(chunks) == 1:
+            return await self._run_insert(insert_values_sql(head, len(rows), width, tail), flat,
+                                          bool(tail), adapters, options.column_mapping)
+        results: List[QueryResult] = []
+        async with self.transaction_manager.transaction():  # type: ignore[attr-defined]
+            for chunk in chunks:
+                params = flat[chunk.start * width: chunk.stop * width]
+                results.append(await self._run_insert(insert_values_sql(head, len(chunk), width, tail), params,
+                                                      bool(tail), adapters, options.column_mapping))
+        return merge_results(results)
+
+    async def _bulk_insert_expressions(self, options: Any) -> QueryResult:
         chunks = chunk_rows(options.rows, len(options.columns))
         if len(chunks) == 1:
             return await super().bulk_insert(options)  # type: ignore[misc]
@@ -31,3 +98,132 @@ class AsyncBulkMixin:
                 part = dataclasses.replace(options, rows=rows, auto_commit=False)
                 results.append(await super().bulk_insert(part))  # type: ignore[misc]
         return merge_results(results)
+
+    def _insert_sql_parts(self, table: str, schema: Optional[str], columns: Sequence[str],
+                          returning: Optional[Sequence[str]]) -> Tuple[str, str]:
+        quote = self.dialect.format_identifier  # type: ignore[attr-defined]
+        target = f"{quote(schema)}.{quote(table)}" if schema else quote(table)
+        head = escape_percent(f"INSERT INTO {target} ({', '.join(map(quote, columns))}) VALUES ")
+        tail = ""
+        if returning:
+            tail = escape_percent(" RETURNING " + ", ".join(map(quote, returning)))
+        return head, tail
+
+    async def _run_insert(self, query: str, params: List[Any], returning: bool,
+                          adapters: Optional[Dict[str, Any]], mapping: Optional[Dict[str, str]]) -> QueryResult:
+        start = time.perf_counter()
+        self._log_statement(query[:200], params[:20])  # type: ignore[attr-defined]
+        try:
+            async with self._borrowed() as connection:  # type: ignore[attr-defined]
+                async with connection.cursor() as cursor:
+                    await cursor.execute(query, params)
+                    data = None
+                    if returning:
+                        rows = await cursor.fetchall()
+                        data = self._rows_to_dicts(cursor.description, rows, adapters, mapping)  # type: ignore[attr-defined]
+                    return self._result(cursor, data, time.perf_counter() - start)  # type: ignore[attr-defined]
+        except ConnectionError:
+            raise
+        except BaseException as exc:
+            raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
+
+    # -- COPY FROM STDIN ------------------------------------------------------
+    async def copy_records(self, table: str, rows: Sequence[Any], columns: Optional[Sequence[str]] = None,
+                           schema: Optional[str] = None) -> int:
+        """COPY ``rows`` (sequences, or dicts keyed by column) into ``table``; returns the row count.
+
+        Binary COPY when psycopg can dump every column's type in binary, text COPY
+        otherwise (or when a value does not fit its column's binary dumper). The
+        column types are read from the catalogue once per (schema, table, columns)
+        and cached; ``clear_copy_cache()`` forgets them (after ALTER TABLE).
+        """
+        if not isinstance(rows, (list, tuple)):
+            rows = list(rows)
+        rows, columns = rows_as_sequences(rows, columns)
+        if not rows:
+            return 0
+        key = (schema, table, tuple(columns) if columns is not None else None)
+        try:
+            async with self._borrowed() as connection:  # type: ignore[attr-defined]
+                plan = self._copy_plan_cache().get(key)
+                if plan is None:
+                    plan = await self._fetch_copy_plan(connection, table, schema, columns)
+                    self._copy_plan_cache()[key] = plan
+                async with connection.cursor() as cursor:
+                    data, binary = self._format_copy_data(cursor, rows, plan, connection)
+                    statement = plan.statement_binary if binary else plan.statement_text
+                    try:
+                        async with cursor.copy(statement) as copy:
+                            await copy.write(data)
+                    except psycopg.Error:
+                        self._copy_plan_cache().pop(key, None)  # the table may have changed
+                        raise
+                    count = cursor.rowcount
+            return count if count is not None and count >= 0 else len(rows)
+        except ConnectionError:
+            raise
+        except BaseException as exc:
+            raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
+
+    def _format_copy_data(self, cursor: Any, rows: Sequence[Any], plan: CopyPlan, connection: Any) -> Tuple[bytes, bool]:
+        """COPY data for ``rows``: binary if possible, else text (formatting fails before any I/O)."""
+        timezone = connection.info.timezone
+        suggestions = self.get_default_adapter_suggestions()  # type: ignore[attr-defined]
+        if plan.binary:
+            try:
+                return format_copy(cursor, prepare_rows(rows, plan, True, suggestions, timezone), plan.oids, True), True
+            except _DUMP_ERRORS:
+                plan.failures += 1
+        return format_copy(cursor, prepare_rows(rows, plan, False, suggestions, timezone), None, False), False
+
+    async def _fetch_copy_plan(self, connection: Any, table: str, schema: Optional[str],
+                               columns: Optional[Sequence[str]]) -> CopyPlan:
+        async with connection.cursor() as cursor:
+            await cursor.execute(COLUMN_TYPES_SQL, (regclass_text(table, schema),))
+            catalog = await cursor.fetchall()
+        return build_copy_plan(table, schema, columns, catalog, connection.adapters)
+
+    def _copy_plan_cache(self) -> Dict[Any, CopyPlan]:
+        cache = self.__dict__.get("_copy_plans")
+        if cache is None:
+            cache = self._copy_plans = {}
+        return cache
+
+    def clear_copy_cache(self) -> None:
+        """Forget the column types cached by ``copy_records`` (call after altering a table)."""
+        self._copy_plan_cache().clear()
+
+    # -- the core's execute_batch_dml -----------------------------------------
+    async def _execute_batch_fast(self, sql: str, params_list: List[Any]) -> int:
+        """One batch without RETURNING: psycopg's pipelined ``executemany``."""
+        result = await self.execute_many(sql, params_list)  # type: ignore[attr-defined]
+        affected = result.affected_rows if result is not None else 0
+        return affected if affected and affected > 0 else 0
+
+    async def _execute_batch_with_returning(self, sql: str, params_list: List[Any],
+                                            column_adapters: Optional[Dict[str, Any]],
+                                            column_mapping: Optional[Dict[str, str]]) -> List[QueryResult]:
+        """One batch with RETURNING: ``executemany(returning=True)``, one result per parameter set."""
+        query, _ = self._prepare_sql_and_params(sql, ())  # type: ignore[attr-defined]
+        adapted = [self._adapt_params(params) for params in params_list]  # type: ignore[attr-defined]
+        adapters = _normalise_adapters(column_adapters)
+        results: List[QueryResult] = []
+        try:
+            async with self._borrowed() as connection:  # type: ignore[attr-defined]
+                async with connection.cursor() as cursor:
+                    await cursor.executemany(query, adapted, returning=True)
+                    while True:
+                        rows = await cursor.fetchall() if cursor.description is not None else []
+                        data = self._rows_to_dicts(cursor.description, rows, adapters, column_mapping)  # type: ignore[attr-defined]
+                        affected = len(data) if data else max(cursor.rowcount or 0, 0)
+                        results.append(QueryResult(data=data, affected_rows=affected, duration=0.0))
+                        if not cursor.nextset():
+                            break
+        except ConnectionError:
+            raise
+        except BaseException as exc:
+            raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
+        return results
+
+    _execute_batch_fast_async = _execute_batch_fast  # async-only
+    _execute_batch_with_returning_async = _execute_batch_with_returning  # async-only

@@ -15,16 +15,21 @@ broken, and the backend's own connection-loss policy applies).
 
 from __future__ import annotations
 
+from asyncio import Lock as PoolLock  # async-only
 from asyncio import current_task  # async-only
 from typing import Any, Optional
 
 from psycopg.pq import TransactionStatus
 
+from ..connection_health import closed_while_idle
+
+# sync-only: from threading import Lock as PoolLock
 # sync-only: from threading import current_thread
 
 __all__ = ["AsyncPoolMixin"]
 
 INERROR = TransactionStatus.INERROR
+IDLE = TransactionStatus.IDLE
 
 
 def _context_key() -> Any:
@@ -40,6 +45,13 @@ class AsyncPoolMixin:
     _managers: Any  # WeakKeyDictionary: task/thread -> its transaction manager
 
     async def _open_pool(self) -> None:
+        # Many tasks/threads may arrive here at once on first use: open one pool only.
+        lock = self.__dict__.get("_pool_lock") or self.__dict__.setdefault("_pool_lock", PoolLock())
+        async with lock:
+            if self._pool is None:
+                await self._open_pool_locked()
+
+    async def _open_pool_locked(self) -> None:
         try:
             from psycopg_pool import AsyncConnectionPool
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -98,8 +110,14 @@ class AsyncPoolMixin:
             return self._pinned.get(_context_key())
         return self._connection
 
-    def _transaction_connection_lost(self) -> bool:
-        return self._is_broken(self._transaction_connection())
+    def _transaction_connection_dead(self) -> bool:
+        """The session holding the transaction is gone (detected without sending anything)."""
+        connection = self._transaction_connection()
+        return connection is None or self._is_broken(connection) or closed_while_idle(connection)
+
+    def _transaction_ended_on_server(self) -> bool:
+        connection = self._transaction_connection()
+        return connection is None or self._is_broken(connection) or connection.info.transaction_status == IDLE
 
     def _transaction_aborted(self) -> bool:
         """True if a statement failed in the open transaction (PostgreSQL would turn COMMIT into ROLLBACK)."""

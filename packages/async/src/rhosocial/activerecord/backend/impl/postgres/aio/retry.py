@@ -12,10 +12,11 @@ where transfer(backend) runs the transaction's statements (a coroutine function 
 from __future__ import annotations
 
 import asyncio  # async-only
-# sync-only: import time
 from typing import Any, Callable, Optional
 
 from ..retry import Backoff, BackoffSpec, check_attempts, check_not_in_transaction, delay_for, is_retryable_error
+
+# sync-only: import time
 
 __all__ = ["retry_transaction", "Backoff"]
 

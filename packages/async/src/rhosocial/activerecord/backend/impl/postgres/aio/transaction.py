@@ -22,14 +22,25 @@ __all__ = ["AsyncPostgresTransactionManager"]
 class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransactionManager):
     """Nested transactions via savepoints; isolation, READ ONLY and DEFERRABLE in one BEGIN."""
 
+    # True from a successful BEGIN until the outermost COMMIT/ROLLBACK has ended:
+    # the core lowers the nesting level *before* sending COMMIT, so the level alone
+    # cannot tell the backend that the session still holds a transaction.
+    _server_transaction = False
+
     async def _do_begin(self) -> None:
         # A new transaction may start on a fresh connection if the old one died
         # while idle; inside a transaction the backend never reconnects.
         await self._backend.reconnect_if_lost()
         await super()._do_begin()
+        self._server_transaction = True
 
     async def commit(self) -> None:
-        if self._transaction_level == 1 and self._backend._transaction_aborted():
+        outermost = self._transaction_level == 1
+        if outermost and self._backend._transaction_connection_dead():
+            # Never send COMMIT on another session: it would "succeed" on nothing.
+            await self._forget_transaction()
+            raise self._backend._lost_in_transaction()
+        if outermost and self._backend._transaction_aborted():
             # PostgreSQL answers COMMIT of a failed transaction with ROLLBACK and no
             # error: say so instead of reporting a commit that did not happen.
             await self.rollback()
@@ -39,30 +50,40 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
             )
         try:
             await super().commit()
-        finally:
-            if self._transaction_level == 0:
-                await self._backend._unpin_connection()
+        except BaseException:
+            # A failed COMMIT (serialization failure, deferred constraint, lost
+            # connection) still ends the transaction on the server.
+            if outermost and self._transaction_level == 1 and self._backend._transaction_ended_on_server():
+                await self._forget_transaction()
+            raise
+        if self._transaction_level == 0:
+            await self._forget_transaction()
 
     async def rollback(self) -> None:
         try:
             await super().rollback()
         finally:
             if self._transaction_level == 0:
-                await self._backend._unpin_connection()
+                await self._forget_transaction()
 
     async def _do_rollback(self) -> None:
-        if self._backend._transaction_connection_lost():
+        if self._backend._transaction_connection_dead():
             # The server already discarded the transaction with the session.
             self.log(30, "Connection lost: the server rolled the transaction back")
             return
         await super()._do_rollback()
 
+    async def _forget_transaction(self) -> None:
+        self.reset_after_connection_loss()
+        await self._backend._unpin_connection()
+
     def reset_after_connection_loss(self) -> None:
-        """Forget all transaction state (the session that held it is gone)."""
+        """Forget all transaction state (the session that held it is gone or ended it)."""
         self._transaction_level = 0
         self._active_savepoints = []
         self._savepoint_count = 0
         self._state = TransactionState.INACTIVE
+        self._server_transaction = False
 
     # -- the original README's spellings ------------------------------------
     async def release_savepoint(self, name: str) -> None:
@@ -92,15 +113,12 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
     @asynccontextmanager
     async def transaction(self, isolation_level: Any = None, mode: Any = None,
                           deferrable: Optional[bool] = None) -> AsyncIterator[None]:
-        saved = self._transaction_options(isolation_level, mode, deferrable)
+        """The core's ``transaction()`` (owner-task check included), plus ``deferrable``."""
+        saved = self._deferrable
+        if deferrable is not None:
+            self._deferrable = deferrable
         try:
-            await self.begin()
-            try:
+            async with super().transaction(self._as_isolation_level(isolation_level), mode):
                 yield
-            except BaseException:
-                if self.is_active:
-                    await self.rollback()
-                raise
-            await self.commit()
         finally:
-            self._restore_options(saved)
+            self._deferrable = saved

@@ -11,7 +11,16 @@ import argparse
 from typing import Any, Dict, List, Optional, Tuple
 
 from .. import capabilities as caps
-from .common import CliError, EXIT_USAGE, Session, add_output_flags, add_subparser, print_json, print_table, report_errors
+from .common import (
+    EXIT_USAGE,
+    CliError,
+    Session,
+    add_output_flags,
+    add_subparser,
+    print_json,
+    print_table,
+    report_errors,
+)
 
 
 def add_parser(sub: Any) -> None:

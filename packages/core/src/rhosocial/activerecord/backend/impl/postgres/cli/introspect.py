@@ -15,7 +15,17 @@ import argparse
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..introspection.types import to_jsonable
-from .common import CliError, EXIT_ERROR, EXIT_USAGE, Session, add_output_flags, add_subparser, print_json, print_table, report_errors
+from .common import (
+    EXIT_ERROR,
+    EXIT_USAGE,
+    CliError,
+    Session,
+    add_output_flags,
+    add_subparser,
+    print_json,
+    print_table,
+    report_errors,
+)
 
 NEEDS_TABLE = ("table", "columns", "indexes", "constraints", "foreign-keys", "partitions")
 OBJECTS = ("tables", "views", "matviews", "sequences", "enums", "extensions", "schemas", "databases",
@@ -76,7 +86,7 @@ COLUMNS = {
 
 def _index_rows(indexes: List[Any]) -> List[Dict[str, Any]]:
     rows = _dicts(indexes, COLUMNS["indexes"])
-    for row, index in zip(rows, indexes):
+    for row, index in zip(rows, indexes, strict=True):
         row["columns"] = [c.name + (" DESC" if c.is_descending else "") for c in index.columns]
     return rows
 

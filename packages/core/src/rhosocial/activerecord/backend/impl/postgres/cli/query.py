@@ -16,8 +16,17 @@ from typing import Any
 from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.schema import StatementType
 
-from .common import (CliError, EXIT_USAGE, Session, add_output_flags, add_subparser, print_csv, print_json,
-                     print_table, report_errors)
+from .common import (
+    EXIT_USAGE,
+    CliError,
+    Session,
+    add_output_flags,
+    add_subparser,
+    print_csv,
+    print_json,
+    print_table,
+    report_errors,
+)
 
 
 def add_parser(sub: Any) -> None:

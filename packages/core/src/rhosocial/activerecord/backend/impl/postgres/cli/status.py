@@ -23,7 +23,8 @@ _SETTINGS = """
 SELECT name, setting, unit, source FROM pg_catalog.pg_settings
  WHERE name = ANY(%s) ORDER BY array_position(%s, name::text)
 """
-_UPTIME = "SELECT pg_catalog.pg_postmaster_start_time() AS started, now() - pg_catalog.pg_postmaster_start_time() AS uptime"
+_UPTIME = ("SELECT pg_catalog.pg_postmaster_start_time() AS started, "
+           "now() - pg_catalog.pg_postmaster_start_time() AS uptime")
 
 
 def add_parser(sub: Any) -> None:

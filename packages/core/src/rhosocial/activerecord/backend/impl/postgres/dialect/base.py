@@ -7,7 +7,11 @@ before the core's mixins so their overrides win:
 * ``expressions``  placeholders, quoting, ``%%`` modulo, function spellings
 * ``dml``          RETURNING, ON CONFLICT, MERGE, locking clauses, LIMIT/OFFSET
 * ``json``         JSON path operators and SQL/JSON gates
-* ``ddl``          CREATE TABLE/INDEX/VIEW/SEQUENCE/TRIGGER/partitions, TRUNCATE, EXPLAIN
+* ``ddl``          columns, constraints, CREATE/ALTER TABLE, sequences, triggers, TRUNCATE, EXPLAIN
+* ``ddl_index``    CREATE/DROP INDEX (methods, opclasses, INCLUDE, CONCURRENTLY, NULLS NOT DISTINCT)
+* ``ddl_partition`` PARTITION BY, PARTITION OF, ATTACH/DETACH PARTITION
+* ``ddl_views``    views and materialized views
+* ``ddl_objects``  enum types, domains, extensions, row-level security, COMMENT ON
 * ``types``        core DataType -> PostgreSQL type names, and back
 * ``transaction``  BEGIN with modes, savepoints, SET CONSTRAINTS
 * ``functions``    which SQL functions exist on the target server
@@ -98,6 +102,10 @@ from rhosocial.activerecord.backend.dialect.protocols import (
 )
 
 from .ddl import PostgresDDLMixin
+from .ddl_index import PostgresIndexDDLMixin
+from .ddl_objects import PostgresObjectDDLMixin
+from .ddl_partition import PostgresPartitionDDLMixin
+from .ddl_views import PostgresViewDDLMixin
 from .dml import PostgresDMLMixin
 from .expressions import PostgresExpressionMixin
 from .functions import PostgresFunctionsMixin
@@ -114,6 +122,10 @@ class PostgresDialect(
     PostgresDMLMixin,
     PostgresJSONMixin,
     PostgresDDLMixin,
+    PostgresIndexDDLMixin,
+    PostgresPartitionDDLMixin,
+    PostgresViewDDLMixin,
+    PostgresObjectDDLMixin,
     PostgresTypesMixin,
     PostgresTransactionMixin,
     PostgresFunctionsMixin,

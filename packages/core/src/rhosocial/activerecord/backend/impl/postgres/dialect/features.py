@@ -224,6 +224,18 @@ SUPPORTS: dict[str, str] = {
     "supports_detach_partition_concurrently": "detach_partition_concurrently",
     "supports_truncate_partition": "partition_reorganize",
     "supports_reorganize_partition": "partition_reorganize",
+    # other schema objects (PostgreSQL-specific questions, see dialect/ddl_objects.py)
+    "supports_enum_type": "enum_types",
+    "supports_enum_add_value": "enum_add_value",
+    "supports_enum_rename_value": "enum_rename_value",
+    "supports_domain": "domains",
+    "supports_create_extension": "extension_ddl",
+    "supports_row_level_security": "row_level_security",
+    "supports_restrictive_policy": "restrictive_policies",
+    "supports_comment_on": "comment_on",
+    "supports_exclusion_constraint": "exclusion_constraints",
+    "supports_security_barrier_view": "security_barrier_views",
+    "supports_security_invoker_view": "security_invoker_views",
     # routines and triggers
     "supports_function": "functions",
     "supports_create_function": "functions",

@@ -269,7 +269,8 @@ def constraints(table: str, schema: Optional[str]) -> Query:
                con.contype::text AS type,
                {_key_names("con.conkey", "con.conrelid")} AS columns,
                pg_catalog.pg_get_constraintdef(con.oid, true) AS definition,
-               CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) END AS expression,
+               CASE WHEN con.contype = 'c'
+                    THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) END AS expression,
                ic.relname AS index_name,
                con.condeferrable AS deferrable, con.condeferred AS deferred,
                con.convalidated AS validated, con.connoinherit AS no_inherit,
@@ -294,8 +295,11 @@ def constraints(table: str, schema: Optional[str]) -> Query:
 _VIEW_COLUMNS = """
         SELECT c.relname AS name, n.nspname AS schema, c.relkind::text AS relkind,
                pg_catalog.pg_get_viewdef(c.oid, true) AS definition,
-               CASE WHEN c.relkind = 'v' THEN (pg_catalog.pg_relation_is_updatable(c.oid, false) & 20) = 20 ELSE false END AS is_updatable,
-               CASE WHEN c.relkind = 'v' THEN (pg_catalog.pg_relation_is_updatable(c.oid, false) & 8) = 8 ELSE false END AS is_insertable,
+               -- bits of pg_relation_is_updatable: 4 UPDATE, 8 INSERT, 16 DELETE
+               CASE WHEN c.relkind = 'v'
+                    THEN (pg_catalog.pg_relation_is_updatable(c.oid, false) & 20) = 20 ELSE false END AS is_updatable,
+               CASE WHEN c.relkind = 'v'
+                    THEN (pg_catalog.pg_relation_is_updatable(c.oid, false) & 8) = 8 ELSE false END AS is_insertable,
                (SELECT upper(substr(o, 14)) FROM pg_catalog.unnest(c.reloptions) AS o
                  WHERE o LIKE 'check_option=%%') AS check_option,
                c.relispopulated AS is_populated,

@@ -12,7 +12,7 @@ import datetime
 import decimal
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 __all__ = [
     "DatabaseEntry",

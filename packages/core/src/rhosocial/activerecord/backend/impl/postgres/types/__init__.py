@@ -30,12 +30,27 @@ from .geometry import Box, Circle, Line, LineSegment, Lseg, Path, Point, Polygon
 from .json import AsJson, AsJsonb, Json, Jsonb, JsonbAdapter, JsonbList
 from .range import Multirange, Range, TupleRangeAdapter, canonical
 from .registration import (
-    CompositeType, DefaultTypes, EnumType, GeometryTypes, Hstore, HstoreType, InfinityDates,
-    MoneyType, MultirangeType, RangeType, TypeSpec,
+    CompositeType,
+    DefaultTypes,
+    EnumType,
+    GeometryTypes,
+    Hstore,
+    HstoreType,
+    InfinityDates,
+    MoneyType,
+    MultirangeType,
+    RangeType,
+    TypeSpec,
 )
 from .temporal import (
-    DATE_INFINITY, DATE_NEG_INFINITY, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY,
-    TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY, register_infinity, register_money,
+    DATE_INFINITY,
+    DATE_NEG_INFINITY,
+    TIMESTAMP_INFINITY,
+    TIMESTAMP_NEG_INFINITY,
+    TIMESTAMPTZ_INFINITY,
+    TIMESTAMPTZ_NEG_INFINITY,
+    register_infinity,
+    register_money,
 )
 
 #: ``Decimal`` that also accepts NaN and ±Infinity (pydantic rejects them for a

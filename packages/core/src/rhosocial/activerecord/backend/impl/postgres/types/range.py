@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Dict, Optional, Tuple, Type
+from typing import Any, Dict, Optional, Type
 
 from psycopg.types.multirange import Multirange as _PgMultirange
 from psycopg.types.range import Range as _PgRange

@@ -13,7 +13,7 @@ Model fields then use the Python types: ``mood: Mood``, ``address: Address``,
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Callable, Dict, Mapping, Optional, Type, Union
+from typing import Any, Callable, Mapping, Optional, Type
 
 from psycopg.types import TypeInfo
 from psycopg.types.composite import CompositeInfo, register_composite

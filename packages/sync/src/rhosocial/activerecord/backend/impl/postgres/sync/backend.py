@@ -29,8 +29,10 @@ from rhosocial.activerecord.backend.schema import StatementType
 
 from ..backend_base import PostgresBackendMixin, as_postgres_config
 from ..connection_health import closed_while_idle
-from .bulk import AsyncBulkMixin
-from .pool import AsyncPoolMixin
+from .bulk import BulkMixin
+from .streaming import AsyncStreamMixin
+from .pool import PoolMixin
+from .writes import WriteAdaptersMixin
 from .explain import SyncPostgresExplainMixin
 from .introspection import SyncIntrospectionBackendMixin
 from .notify import SyncNotifyMixin
@@ -47,8 +49,10 @@ class PostgresBackend(
     SyncIntrospectionBackendMixin,
     SyncPostgresExplainMixin,
     SyncNotifyMixin,
-    AsyncBulkMixin,
-    AsyncPoolMixin,
+    WriteAdaptersMixin,
+    BulkMixin,
+    AsyncStreamMixin,
+    PoolMixin,
     PostgresBackendMixin,
     StorageBackend,
 ):
@@ -123,7 +127,7 @@ class PostgresBackend(
         connection = self._connection
         if connection is not None and not connection.broken and not closed_while_idle(connection):
             return connection
-        if self.in_transaction:
+        if self._holds_transaction():
             raise self._lost_in_transaction()
         self.connect()
         return self._connection

@@ -27,8 +27,7 @@ from rhosocial.activerecord.backend.introspection import (
 )
 from rhosocial.activerecord.backend.introspection.types import TableInfo, ViewInfo
 
-from ..introspection import PostgresIntrospectorMixin, is_schema_change
-from ..introspection import catalog, parsing
+from ..introspection import PostgresIntrospectorMixin, catalog, is_schema_change, parsing
 from ..introspection.types import (
     ConstraintInfo,
     ConstraintType,
@@ -72,7 +71,7 @@ class SyncCatalogExecutor(SyncIntrospectorExecutor):
             if cursor.description is None:
                 return []
             names = [column.name for column in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 class SyncPostgresIntrospector(PostgresIntrospectorMixin, SyncAbstractIntrospector):

@@ -215,8 +215,8 @@ class Listener:
                     for note in stream:
                         if note.channel == marker:
                             return True
-                        if not note.channel.startswith(_MARKER_PREFIX):
-                            self._buffer.append(Notification(note.channel, note.payload, note.pid))
+                        # still the old connection's rules (it may be mid-hand-off itself)
+                        self._accept(note)
         except psycopg.Error:
             logger.warning("the old LISTEN connection failed during reconnect(); "
                            "notifications may be repeated once")

@@ -1,0 +1,588 @@
+"""The systems measured in-process: raw psycopg, our backend (API and models), the core's floor,
+SQLAlchemy 2 (sync and async), asyncpg. Every ``run`` returns seconds (perf_counter)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from . import schema
+from .models import QUIET, make_models
+
+SELECT_N = f"SELECT id, name, score, price, created, meta FROM {schema.READ_TABLE} ORDER BY id LIMIT %s"
+SELECT_KEY = f"SELECT id, name, score, price, created, meta FROM {schema.READ_TABLE} WHERE id = %s"
+UPDATE_KEY = f"UPDATE {schema.READ_TABLE} SET score = %s WHERE id = %s"
+INSERT_ONE = f"INSERT INTO {schema.WRITE_TABLE} (name, score, price, created, meta) VALUES (%s, %s, %s, %s, %s) RETURNING id"
+INSERT_MANY = f"INSERT INTO {schema.WRITE_TABLE} (name, score, price, created, meta) VALUES (%s, %s, %s, %s, %s)"
+COPY_SQL = f"COPY {schema.WRITE_TABLE} (name, score, price, created, meta) FROM STDIN (FORMAT BINARY)"
+STREAM_SQL = "SELECT g AS id, md5(g::text) AS payload, g * 2 AS twice FROM generate_series(1, %s) g"
+COPY_OIDS = ["text", "int4", "numeric", "timestamptz", "jsonb"]
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _jsonb_rows(rows):
+    return [(a, b, c, d, Jsonb(e)) for a, b, c, d, e in rows]
+
+
+class System:
+    name = "?"
+    is_async = False
+    workloads: tuple = ()
+
+    def run(self, workload: str, n: int) -> float:
+        return getattr(self, "w_" + workload)(n)
+
+    def close(self) -> None:
+        pass
+
+
+# -- sync ---------------------------------------------------------------------------------
+class RawPsycopg(System):
+    name = "psycopg"
+    workloads = ("save", "bulk", "bulk_executemany", "select", "lookup", "update", "stream")
+
+    def __init__(self, conninfo: Dict[str, Any]) -> None:
+        self.conn = psycopg.connect(**conninfo, autocommit=True)
+
+    def close(self):
+        self.conn.close()
+
+    def w_save(self, n):
+        data = _jsonb_rows(schema.rows(n))
+        def go():
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                for r in data:
+                    cur.execute(INSERT_ONE, r)
+                    cur.fetchone()
+        return _timed(go)
+
+    def w_bulk(self, n):
+        data = schema.rows(n)
+        def go():
+            with self.conn.cursor() as cur, cur.copy(COPY_SQL) as copy:
+                copy.set_types(COPY_OIDS)
+                for r in data:
+                    copy.write_row(r)
+        return _timed(go)
+
+    def w_bulk_executemany(self, n):
+        data = _jsonb_rows(schema.rows(n))
+        def go():
+            with self.conn.cursor() as cur:
+                cur.executemany(INSERT_MANY, data)
+        return _timed(go)
+
+    def w_select(self, n):
+        def go():
+            with self.conn.cursor(row_factory=dict_row) as cur:
+                cur.execute(SELECT_N, (n,))
+                return cur.fetchall()
+        return _timed(go)
+
+    def w_lookup(self, n):
+        keys = schema.keys(n)
+        def go():
+            with self.conn.cursor(row_factory=dict_row) as cur:
+                for k in keys:
+                    cur.execute(SELECT_KEY, (k,))
+                    cur.fetchone()
+        return _timed(go)
+
+    def w_update(self, n):
+        keys = schema.keys(n)
+        def go():
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                for k in keys:
+                    cur.execute(UPDATE_KEY, (k % 1000, k))
+        return _timed(go)
+
+    def w_stream(self, n):
+        def go():
+            with self.conn.transaction(), self.conn.cursor(name="bench", row_factory=dict_row) as cur:
+                cur.itersize = 2000
+                cur.execute(STREAM_SQL, (n,))
+                for _ in cur:
+                    pass
+        return _timed(go)
+
+
+class OursAPI(System):
+    name = "ours (API)"
+    workloads = ("save", "bulk", "bulk_executemany", "select", "lookup", "update", "stream")
+
+    def __init__(self, config):
+        from rhosocial.activerecord.backend.impl.postgres import PostgresBackend
+        from rhosocial.activerecord.backend.options import ExecutionOptions
+        from rhosocial.activerecord.backend.schema import StatementType
+
+        self.b = PostgresBackend(connection_config=config, logging_config=QUIET)
+        self.b.connect()
+        self.b.introspect_and_adapt()
+        self.dql = ExecutionOptions(stmt_type=StatementType.DQL)
+        self.dml = ExecutionOptions(stmt_type=StatementType.DML)
+
+    def close(self):
+        self.b.disconnect()
+
+    def w_save(self, n):
+        data = schema.rows(n)
+        def go():
+            with self.b.transaction():
+                for r in data:
+                    self.b.execute(INSERT_ONE, r, options=self.dql)
+        return _timed(go)
+
+    def w_bulk(self, n):
+        data = schema.rows(n)
+        return _timed(lambda: self.b.copy_records(schema.WRITE_TABLE, data, columns=schema.COLUMNS))
+
+    def w_bulk_executemany(self, n):
+        data = schema.rows(n)
+        return _timed(lambda: self.b.execute_many(INSERT_MANY, data))
+
+    def w_select(self, n):
+        return _timed(lambda: self.b.fetch_all(SELECT_N, (n,)))
+
+    def w_lookup(self, n):
+        keys = schema.keys(n)
+        fetch_one = self.b.fetch_one
+        def go():
+            for k in keys:
+                fetch_one(SELECT_KEY, (k,))
+        return _timed(go)
+
+    def w_update(self, n):
+        keys = schema.keys(n)
+        def go():
+            with self.b.transaction():
+                for k in keys:
+                    self.b.execute(UPDATE_KEY, (k % 1000, k), options=self.dml)
+        return _timed(go)
+
+    def w_stream(self, n):
+        def go():
+            for _ in self.b.stream(STREAM_SQL, (n,), batch_size=2000):
+                pass
+        return _timed(go)
+
+
+class OursModels(System):
+    name = "ours (models)"
+    workloads = ("save", "bulk", "select", "lookup", "update")
+
+    def __init__(self, config, backend=None):
+        from rhosocial.activerecord.backend.impl.postgres import PostgresBackend
+
+        if backend is None:
+            backend = PostgresBackend(connection_config=config, logging_config=QUIET)
+            backend.connect()
+            backend.introspect_and_adapt()
+        self.b = backend
+        self.Read, self.Write = make_models(backend, suffix=type(self).__name__)
+
+    def close(self):
+        self.b.disconnect()
+
+    def _new(self, n):
+        W = self.Write
+        return [W(name=a, score=b, price=c, created=d, meta=e) for a, b, c, d, e in schema.rows(n)]
+
+    def w_save(self, n):
+        records = self._new(n)
+        def go():
+            with self.Write.transaction():
+                for r in records:
+                    r.save()
+        return _timed(go)
+
+    def w_bulk(self, n):
+        records = self._new(n)
+        return _timed(lambda: self.Write.bulk_create(records))
+
+    def w_select(self, n):
+        return _timed(lambda: self.Read.query().order_by("id").limit(n).all())
+
+    def w_lookup(self, n):
+        keys = schema.keys(n)
+        find = self.Read.find_one
+        def go():
+            for k in keys:
+                find(k)
+        return _timed(go)
+
+    def w_update(self, n):
+        keys = schema.keys(n)
+        by_id = {r.id: r for r in self.Read.query().where("id <= ?", (schema.READ_ROWS,)).all()}
+        records = [by_id[k] for k in keys]
+        def go():
+            with self.Read.transaction():
+                for i, r in enumerate(records):
+                    r.score = (r.score + 1) % 1000
+                    r.save()
+        return _timed(go)
+
+
+class CoreFloor(System):
+    """The core's own cost on top of raw psycopg: raw psycopg time for the statements, plus the
+    model layer driven by a backend whose ``execute`` returns canned results (no I/O, none of
+    our backend's code on the statement path)."""
+
+    name = "core floor"
+    workloads = ("save", "select", "lookup", "update")
+
+    def __init__(self, config, raw: RawPsycopg, real_backend):
+        from rhosocial.activerecord.backend.impl.postgres import PostgresBackend
+        from rhosocial.activerecord.backend.result import QueryResult
+
+        floor = self
+
+        class NullBackend(PostgresBackend):
+            def execute(self, sql, params=None, *, options=None):
+                return QueryResult(data=floor.canned, affected_rows=1, duration=0.0)
+
+            @property
+            def in_transaction(self):
+                return False
+
+        self.raw = raw
+        self.b = NullBackend(connection_config=config, logging_config=QUIET)
+        self.b._dialect = real_backend.dialect
+        self.b._server_version = real_backend._server_version
+        self.Read, self.Write = make_models(self.b, suffix="Floor")
+        self.canned: Any = [{"id": 1}]
+        rows = real_backend.fetch_all(SELECT_N, (schema.READ_ROWS,))
+        self.rows = rows
+
+    def w_save(self, n):
+        raw = self.raw.w_save(n)
+        W = self.Write
+        records = [W(name=a, score=b, price=c, created=d, meta=e) for a, b, c, d, e in schema.rows(n)]
+        self.canned = [{"id": 1}]
+        def go():
+            for r in records:  # transaction control is not part of the core's own cost here
+                r.save()
+        return raw + _timed(go)
+
+    def w_select(self, n):
+        raw = self.raw.w_select(n)
+        self.canned = self.rows[:n]
+        return raw + _timed(lambda: self.Read.query().order_by("id").limit(n).all())
+
+    def w_lookup(self, n):
+        raw = self.raw.w_lookup(n)
+        keys = schema.keys(n)
+        find = self.Read.find_one
+        def go():
+            for k in keys:
+                self.canned = [self.rows[k - 1]]
+                find(k)
+        return raw + _timed(go)
+
+    def w_update(self, n):
+        raw = self.raw.w_update(n)
+        records = [self.Read.create_from_database(self.rows[k - 1]) for k in schema.keys(n)]
+        self.canned = []
+        def go():
+            for r in records:
+                r.score = (r.score + 1) % 1000
+                r.save()
+        return raw + _timed(go)
+
+
+class SQLAlchemyORM(System):
+    name = "SQLAlchemy ORM"
+    workloads = ("save", "bulk", "select", "lookup", "update")
+
+    def __init__(self, url):
+        from sqlalchemy import create_engine
+
+        from .sa_models import Read, Write
+
+        self.engine = create_engine(url, pool_size=1)
+        self.Read, self.Write = Read, Write
+
+    def close(self):
+        self.engine.dispose()
+
+    def _session(self):
+        from sqlalchemy.orm import Session
+
+        return Session(self.engine, expire_on_commit=False)
+
+    def w_save(self, n):
+        data = schema.rows(n)
+        W = self.Write
+        records = [W(name=a, score=b, price=c, created=d, meta=e) for a, b, c, d, e in data]
+        def go():
+            with self._session() as s, s.begin():
+                for r in records:
+                    s.add(r)
+                    s.flush()
+        return _timed(go)
+
+    def w_bulk(self, n):
+        from sqlalchemy import insert
+
+        data = [dict(zip(schema.COLUMNS, r)) for r in schema.rows(n)]
+        def go():
+            with self._session() as s, s.begin():
+                s.execute(insert(self.Write), data)
+        return _timed(go)
+
+    def w_select(self, n):
+        from sqlalchemy import select
+
+        def go():
+            with self._session() as s:
+                return s.scalars(select(self.Read).order_by(self.Read.id).limit(n)).all()
+        return _timed(go)
+
+    def w_lookup(self, n):
+        from sqlalchemy import select
+
+        keys = schema.keys(n)
+        R = self.Read
+        def go():
+            with self._session() as s:
+                for k in keys:
+                    s.execute(select(R).where(R.id == k)).scalar_one()
+                    s.expunge_all()
+        return _timed(go)
+
+    def w_update(self, n):
+        from sqlalchemy import select
+
+        keys = schema.keys(n)
+        s = self._session()
+        by_id = {r.id: r for r in s.scalars(select(self.Read)).all()}
+        records = [by_id[k] for k in keys]
+        s.commit()
+        def go():
+            with s.begin():
+                for r in records:
+                    r.score = (r.score + 1) % 1000
+                    s.flush()
+        try:
+            return _timed(go)
+        finally:
+            s.close()
+
+
+# -- async --------------------------------------------------------------------------------
+class AsyncSystem(System):
+    is_async = True
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def run(self, workload, n):
+        return self.loop.run_until_complete(getattr(self, "w_" + workload)(n))
+
+
+async def _atimed(coro_fn):
+    start = time.perf_counter()
+    await coro_fn()
+    return time.perf_counter() - start
+
+
+async def _ten_by_hundred(lookup):
+    keys = schema.keys(1000)
+    async def task(part):
+        for k in part:
+            await lookup(k)
+    await asyncio.gather(*(task(keys[i::10]) for i in range(10)))
+
+
+class AsyncRawPsycopg(AsyncSystem):
+    name = "psycopg async"
+    workloads = ("select", "lookup", "pooled")
+
+    async def open(self, conninfo):
+        from psycopg_pool import AsyncConnectionPool
+
+        self.conn = await psycopg.AsyncConnection.connect(**conninfo, autocommit=True)
+        self.pool = AsyncConnectionPool(kwargs={**conninfo, "autocommit": True}, min_size=10, max_size=10, open=False)
+        await self.pool.open(wait=True)
+        return self
+
+    def close(self):
+        self.loop.run_until_complete(self.conn.close())
+        self.loop.run_until_complete(self.pool.close())
+
+    async def w_select(self, n):
+        async def go():
+            async with self.conn.cursor(row_factory=dict_row) as cur:
+                await cur.execute(SELECT_N, (n,))
+                await cur.fetchall()
+        return await _atimed(go)
+
+    async def w_lookup(self, n):
+        keys = schema.keys(n)
+        async def go():
+            async with self.conn.cursor(row_factory=dict_row) as cur:
+                for k in keys:
+                    await cur.execute(SELECT_KEY, (k,))
+                    await cur.fetchone()
+        return await _atimed(go)
+
+    async def w_pooled(self, n):
+        async def lookup(k):
+            async with self.pool.connection() as conn:
+                cur = conn.cursor(row_factory=dict_row)
+                await cur.execute(SELECT_KEY, (k,))
+                await cur.fetchone()
+        return await _atimed(lambda: _ten_by_hundred(lookup))
+
+
+class AsyncOurs(AsyncSystem):
+    name = "ours async (API)"
+    workloads = ("select", "lookup", "pooled")
+
+    async def open(self, config_kwargs):
+        from rhosocial.activerecord.backend.impl.postgres import AsyncPostgresBackend, PostgresConnectionConfig
+
+        self.b = AsyncPostgresBackend(connection_config=PostgresConnectionConfig(**config_kwargs), logging_config=QUIET)
+        await self.b.connect()
+        await self.b.introspect_and_adapt()
+        self.pooled = AsyncPostgresBackend(
+            connection_config=PostgresConnectionConfig(**config_kwargs, pool_min_size=10, pool_max_size=10),
+            logging_config=QUIET)
+        await self.pooled.connect()
+        await self.pooled.introspect_and_adapt()
+        return self
+
+    def close(self):
+        self.loop.run_until_complete(self.b.disconnect())
+        self.loop.run_until_complete(self.pooled.disconnect())
+
+    async def w_select(self, n):
+        return await _atimed(lambda: self.b.fetch_all(SELECT_N, (n,)))
+
+    async def w_lookup(self, n):
+        keys = schema.keys(n)
+        async def go():
+            for k in keys:
+                await self.b.fetch_one(SELECT_KEY, (k,))
+        return await _atimed(go)
+
+    async def w_pooled(self, n):
+        return await _atimed(lambda: _ten_by_hundred(lambda k: self.pooled.fetch_one(SELECT_KEY, (k,))))
+
+
+class AsyncOursModels(AsyncSystem):
+    name = "ours async (models)"
+    workloads = ("select", "lookup")
+
+    async def open(self, backend):
+        self.Read, _ = make_models(backend, is_async=True, suffix="Async")
+        return self
+
+    async def w_select(self, n):
+        return await _atimed(lambda: self.Read.query().order_by("id").limit(n).all())
+
+    async def w_lookup(self, n):
+        keys = schema.keys(n)
+        async def go():
+            for k in keys:
+                await self.Read.find_one(k)
+        return await _atimed(go)
+
+
+class AsyncPG(AsyncSystem):
+    name = "asyncpg"
+    workloads = ("select", "lookup", "pooled")
+
+    async def open(self, conninfo):
+        import asyncpg
+
+        kw = dict(host=conninfo["host"], port=conninfo["port"], user=conninfo["user"],
+                  password=conninfo["password"], database=conninfo["dbname"])
+        self.conn = await asyncpg.connect(**kw)
+        self.pool = await asyncpg.create_pool(**kw, min_size=10, max_size=10)
+        self.sel_n = SELECT_N.replace("%s", "$1")
+        self.sel_k = SELECT_KEY.replace("%s", "$1")
+        return self
+
+    def close(self):
+        self.loop.run_until_complete(self.conn.close())
+        self.loop.run_until_complete(self.pool.close())
+
+    async def w_select(self, n):
+        async def go():
+            [dict(r) for r in await self.conn.fetch(self.sel_n, n)]
+        return await _atimed(go)
+
+    async def w_lookup(self, n):
+        keys = schema.keys(n)
+        async def go():
+            for k in keys:
+                dict(await self.conn.fetchrow(self.sel_k, k))
+        return await _atimed(go)
+
+    async def w_pooled(self, n):
+        async def lookup(k):
+            async with self.pool.acquire() as conn:
+                dict(await conn.fetchrow(self.sel_k, k))
+        return await _atimed(lambda: _ten_by_hundred(lookup))
+
+
+class AsyncSQLAlchemy(AsyncSystem):
+    name = "SQLAlchemy async ORM"
+    workloads = ("select", "lookup", "pooled")
+
+    async def open(self, url):
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from .sa_models import Read
+
+        self.engine = create_async_engine(url, pool_size=10, max_overflow=0)
+        self.Read = Read
+        return self
+
+    def close(self):
+        self.loop.run_until_complete(self.engine.dispose())
+
+    def _session(self):
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        return AsyncSession(self.engine, expire_on_commit=False)
+
+    async def w_select(self, n):
+        from sqlalchemy import select
+
+        async def go():
+            async with self._session() as s:
+                (await s.scalars(select(self.Read).order_by(self.Read.id).limit(n))).all()
+        return await _atimed(go)
+
+    async def w_lookup(self, n):
+        from sqlalchemy import select
+
+        keys = schema.keys(n)
+        R = self.Read
+        async def go():
+            async with self._session() as s:
+                for k in keys:
+                    (await s.execute(select(R).where(R.id == k))).scalar_one()
+                    s.expunge_all()
+        return await _atimed(go)
+
+    async def w_pooled(self, n):
+        from sqlalchemy import select
+
+        R = self.Read
+        async def lookup(k):
+            async with self._session() as s:
+                (await s.execute(select(R).where(R.id == k))).scalar_one()
+        return await _atimed(lambda: _ten_by_hundred(lookup))

@@ -1,0 +1,128 @@
+"""Streaming results through server-side cursors: flat memory for any result size.
+
+``backend.stream(sql, params=None, batch_size=1000)`` yields row dicts; the core's
+``execute_batch_dql(expression, page_size=...)`` yields pages. Both read through
+a named (server-side) cursor, ``batch_size`` rows per round trip (FETCH FORWARD),
+so only one batch is ever held in memory.
+
+A server-side cursor (``DECLARE ... WITHOUT HOLD``) lives in a transaction:
+
+* inside a transaction of the backend, the stream uses it (the cursor is closed
+  when the iterator is exhausted or closed; the transaction stays open);
+* otherwise the stream runs in a transaction of its own, on its own connection
+  for a pooled backend (borrowed from the pool for the life of the iterator), on
+  the session connection otherwise; that transaction is committed when the
+  iterator is exhausted and rolled back when it is closed early or fails.
+  While such a stream is open, other statements of a non-pooled backend run on
+  the same session, inside the stream's transaction.
+
+WITH HOLD cursors are not used: at COMMIT PostgreSQL materialises their whole
+result, which is what streaming is meant to avoid.
+
+Close an iterator abandoned early (``contextlib.aclosing`` or ``aclose()`` with the
+asynchronous backend, ``close()`` with the synchronous one) so that the cursor and its
+transaction end at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from contextlib import aclosing
+from typing import Any, AsyncIterator, Dict, Optional, Tuple
+
+from psycopg.pq import TransactionStatus
+from rhosocial.activerecord.backend.errors import ConnectionError
+from rhosocial.activerecord.backend.result import BatchDQLResult
+
+__all__ = ["AsyncStreamMixin"]
+
+_IDLE = TransactionStatus.IDLE
+_names = itertools.count(1)
+
+
+def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    if not column_adapters:
+        return None
+    return {k: v if isinstance(v, tuple) else (v, None) for k, v in column_adapters.items()}
+
+
+class AsyncStreamMixin:
+    async def stream(
+        self,
+        sql: str,
+        params: Optional[Any] = None,
+        batch_size: int = 1000,
+        *,
+        column_adapters: Optional[Dict[str, Any]] = None,
+        column_mapping: Optional[Dict[str, str]] = None,
+    ) -> AsyncIterator[Dict[str, Any]]:
+        """Iterate the rows of ``sql`` (``%s`` parameters, as for ``execute``) as dicts."""
+        query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))  # type: ignore[attr-defined]
+        adapters = _normalise_adapters(column_adapters)
+        rows_to_dicts = self._rows_to_dicts  # type: ignore[attr-defined]
+        async with aclosing(self._server_cursor_batches(query, values, batch_size)) as batches:
+            async for rows, description in batches:
+                for row in rows_to_dicts(description, rows, adapters, column_mapping):
+                    yield row
+
+    async def execute_batch_dql(
+        self,
+        expression: Any,
+        *,
+        page_size: int = 1000,
+        column_adapters: Optional[Dict[str, Any]] = None,
+        column_mapping: Optional[Dict[str, str]] = None,
+    ) -> AsyncIterator[BatchDQLResult]:
+        """The core's paged query, through a server-side cursor (see module docstring)."""
+        sql, params = expression.to_sql()
+        query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))  # type: ignore[attr-defined]
+        adapters = _normalise_adapters(column_adapters)
+        page_index = 0
+        async with aclosing(self._server_cursor_batches(query, values, page_size)) as batches:
+            start = time.perf_counter()
+            async for rows, description in batches:
+                data = self._rows_to_dicts(description, rows, adapters, column_mapping)  # type: ignore[attr-defined]
+                yield BatchDQLResult(
+                    data=data,
+                    page_index=page_index,
+                    page_size=len(rows),
+                    has_more=len(rows) == page_size,
+                    duration=time.perf_counter() - start,
+                )
+                page_index += 1
+                start = time.perf_counter()
+
+    async def _server_cursor_batches(self, query: str, values: Any, size: int) -> AsyncIterator[Tuple[Any, Any]]:
+        """Yield ``(rows, description)`` batches of ``query`` read through a named cursor."""
+        if size < 1:
+            raise ValueError("batch_size must be at least 1")
+        try:
+            async with self._borrowed() as connection:  # type: ignore[attr-defined]
+                own = connection.info.transaction_status == _IDLE
+                if own:
+                    await connection.execute("BEGIN")
+                cursor = connection.cursor(name=f"rho_stream_{next(_names)}", withhold=False)
+                completed = False
+                try:
+                    self._log_statement(query, values)  # type: ignore[attr-defined]
+                    await cursor.execute(query, values)
+                    description = cursor.description
+                    while True:
+                        rows = await cursor.fetchmany(size)
+                        if not rows:
+                            break
+                        yield rows, description
+                        if len(rows) < size:
+                            break
+                    completed = True
+                finally:
+                    if own and not connection.closed and not connection.broken:
+                        # COMMIT (or ROLLBACK) ends the WITHOUT HOLD cursor: close() then sends nothing.
+                        await connection.execute("COMMIT" if completed else "ROLLBACK")
+                    if not connection.closed:
+                        await cursor.close()
+        except (ConnectionError, GeneratorExit):
+            raise
+        except BaseException as exc:
+            raise self._translate_or_pass(exc)  # type: ignore[attr-defined]

@@ -1,0 +1,241 @@
+"""Pure helpers for the fast write paths: COPY FROM STDIN and multi-row INSERT.
+
+No I/O here: ``aio/bulk.py`` (and the generated ``sync/bulk.py``) fetch the
+table's column types, send the data and read the results; this module builds
+statements, plans how each column is dumped and formats rows into COPY data.
+
+COPY plan. The binary COPY format carries no type information, so PostgreSQL
+applies no cast: each value must be dumped by the dumper of its column's type.
+The column types are read from the catalogue once per (schema, table, columns)
+and cached by the backend (``CopyPlan``). A column whose type psycopg cannot
+dump in binary (enums, unregistered custom types) makes the whole COPY text.
+
+Rows are formatted into COPY data *before* the COPY starts (``format_copy``):
+a value psycopg cannot dump in binary for its column (a ``float`` for a
+``numeric``, a ``str`` for a ``date``) raises then, before anything reached
+the server, and the rows are formatted again in text format, where the server
+parses the text as it would a parameter of a normal INSERT. A failure *during*
+a COPY would abort an enclosing transaction; this way it cannot happen for a
+client-side type mismatch.
+
+Same Python types as normal inserts: in binary format, naive datetimes for
+``timestamptz`` columns are read in the session time zone and aware ones for
+``timestamp`` columns converted to it (what the server does with a parameter),
+JSON text (``str``) for a json/jsonb column is parsed, and the backend's
+adapter suggestions (``dict`` -> Jsonb, ``tuple`` -> Range) are applied.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from psycopg import pq, sql
+from psycopg.copy import Copy, FileWriter
+
+__all__ = [
+    "CopyPlan",
+    "COLUMN_TYPES_SQL",
+    "build_copy_plan",
+    "copy_statement",
+    "format_copy",
+    "rows_as_sequences",
+    "insert_values_sql",
+]
+
+BINARY = pq.Format.BINARY
+
+#: Column name, the oid to dump with (a domain's base type), generated flag, in attnum order.
+COLUMN_TYPES_SQL = (
+    "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, "
+    "a.attgenerated <> '' OR a.attidentity = 'a' "
+    "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+    "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+    "ORDER BY a.attnum"
+)
+
+_TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB = 1114, 1184, 114, 3802
+
+
+@dataclass
+class CopyPlan:
+    """How to COPY into one (schema, table, columns): cached per backend."""
+
+    statement_binary: Any  # psycopg.sql.Composed
+    statement_text: Any
+    columns: Tuple[str, ...]
+    oids: Tuple[int, ...]
+    binary: bool  # every column has a binary dumper
+    #: (column index, kind) for columns whose values may need fixing before a binary dump
+    fixes: Tuple[Tuple[int, int], ...] = ()
+    text_only_reason: Optional[str] = None
+    failures: int = field(default=0)
+
+
+def copy_statement(table: str, columns: Sequence[str], schema: Optional[str], binary: bool) -> Any:
+    target = sql.Identifier(schema, table) if schema else sql.Identifier(table)
+    return sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+        target,
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+        sql.SQL(" (FORMAT BINARY)") if binary else sql.SQL(""),
+    )
+
+
+def regclass_text(table: str, schema: Optional[str]) -> str:
+    """The quoted name to cast to ``regclass`` (no connection needed)."""
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    return f"{quote(schema)}.{quote(table)}" if schema else quote(table)
+
+
+def build_copy_plan(
+    table: str,
+    schema: Optional[str],
+    columns: Optional[Sequence[str]],
+    catalog_rows: Sequence[Tuple[str, int, bool]],
+    adapters: Any,
+) -> CopyPlan:
+    """Plan a COPY from the catalogue rows of ``COLUMN_TYPES_SQL``.
+
+    ``columns=None`` means every column that accepts input (generated columns and
+    ``GENERATED ALWAYS`` identities are skipped), in table order.
+    """
+    by_name = {name: oid for name, oid, _ in catalog_rows}
+    if columns is None:
+        columns = [name for name, _, generated in catalog_rows if not generated]
+    missing = [c for c in columns if c not in by_name]
+    if missing:
+        from rhosocial.activerecord.backend.errors import QueryError
+
+        raise QueryError(f"copy_records: table {table!r} has no column(s) {', '.join(map(repr, missing))}")
+    oids = tuple(by_name[c] for c in columns)
+    binary, reason = True, None
+    for column, oid in zip(columns, oids):
+        try:
+            adapters.get_dumper_by_oid(oid, BINARY)
+        except Exception:  # psycopg raises ProgrammingError for an unknown oid
+            binary, reason = False, f"no binary dumper for column {column!r} (oid {oid})"
+            break
+    fixes = tuple(
+        (i, oid) for i, oid in enumerate(oids) if oid in (_TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB)
+    )
+    return CopyPlan(
+        statement_binary=copy_statement(table, columns, schema, True),
+        statement_text=copy_statement(table, columns, schema, False),
+        columns=tuple(columns),
+        oids=oids,
+        binary=binary,
+        fixes=fixes,
+        text_only_reason=reason,
+    )
+
+
+def rows_as_sequences(rows: Sequence[Any], columns: Optional[Sequence[str]]) -> Tuple[Sequence[Any], Optional[List[str]]]:
+    """Accept rows as sequences or as dicts; dict rows are turned into sequences.
+
+    Returns ``(rows, columns)``; with dict rows and no ``columns`` the keys of
+    the first row name the columns.
+    """
+    if not rows:
+        return rows, list(columns) if columns is not None else None
+    first = rows[0]
+    if isinstance(first, dict):
+        names = list(columns) if columns is not None else list(first)
+        return [[row.get(name) for name in names] for row in rows], names
+    return rows, list(columns) if columns is not None else None
+
+
+def _fixer(kind: int, timezone: Any) -> Callable[[Any], Any]:
+    if kind == _TIMESTAMPTZ:
+        def fix(value: Any) -> Any:
+            if type(value) is _dt.datetime and value.tzinfo is None:
+                return value.replace(tzinfo=timezone)
+            return value
+    elif kind == _TIMESTAMP:
+        def fix(value: Any) -> Any:
+            if type(value) is _dt.datetime and value.tzinfo is not None:
+                return value.astimezone(timezone).replace(tzinfo=None)
+            return value
+    else:  # json / jsonb: a str is JSON text, as for a normal INSERT parameter
+        def fix(value: Any) -> Any:
+            if type(value) is str:
+                return json.loads(value)
+            return value
+    return fix
+
+
+def prepare_rows(rows: Sequence[Any], plan: CopyPlan, binary: bool, suggestions: Dict[type, Any],
+                 timezone: Any) -> Sequence[Any]:
+    """Apply adapter suggestions (text) or the per-column fixes (binary); rows untouched if none apply."""
+    if binary:
+        if not plan.fixes:
+            return rows
+        fixes = [(i, _fixer(kind, timezone)) for i, kind in plan.fixes]
+        out = []
+        for row in rows:
+            row = list(row)
+            for i, fix in fixes:
+                value = row[i]
+                if value is not None:
+                    row[i] = fix(value)
+            out.append(row)
+        return out
+    if not suggestions:
+        return rows
+    kinds = set()
+    for row in rows:
+        kinds.update(map(type, row))
+    if kinds.isdisjoint(suggestions):
+        return rows
+    out = []
+    for row in rows:
+        new = list(row)
+        for i, value in enumerate(new):
+            suggestion = suggestions.get(type(value))
+            if suggestion is not None:
+                new[i] = suggestion[0].to_database(value, suggestion[1])
+        out.append(new)
+    return out
+
+
+def format_copy(cursor: Any, rows: Sequence[Any], oids: Optional[Sequence[int]], binary: bool) -> bytes:
+    """Format ``rows`` into COPY FROM data (no I/O: psycopg's formatter writes into memory).
+
+    Raises whatever psycopg raises for a value it cannot dump (TypeError,
+    ValueError, psycopg.DataError...), before any byte reached the server.
+    """
+    buffer = io.BytesIO()
+    with Copy(cursor, binary=binary, writer=FileWriter(buffer)) as copy:
+        if oids is not None:
+            copy.set_types(list(oids))
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
+    return buffer.getvalue()
+
+
+# -- multi-row INSERT ---------------------------------------------------------
+
+_VALUES_CACHE: Dict[Tuple[int, int], str] = {}
+
+
+def values_placeholders(rows: int, columns: int) -> str:
+    """``(%s, %s), (%s, %s)...`` for ``rows`` rows of ``columns`` values (cached per shape)."""
+    key = (rows, columns)
+    text = _VALUES_CACHE.get(key)
+    if text is None:
+        one = "(" + ",".join(["%s"] * columns) + ")"
+        text = ",".join([one] * rows)
+        if len(_VALUES_CACHE) > 64:
+            _VALUES_CACHE.clear()
+        _VALUES_CACHE[key] = text
+    return text
+
+
+def insert_values_sql(head: str, rows: int, columns: int, tail: str) -> str:
+    """``head`` (already %-escaped) + VALUES placeholders + ``tail`` (RETURNING ..., escaped)."""
+    return head + values_placeholders(rows, columns) + tail

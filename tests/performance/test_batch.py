@@ -1,0 +1,109 @@
+"""bulk_insert (Model.bulk_create), execute_batch_dml on executemany, prepare_threshold."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pytest
+from rhosocial.activerecord.backend.expression import Column, InsertExpression, Literal, ValuesSource
+from rhosocial.activerecord.backend.options import BulkInsertOptions
+from rhosocial.activerecord.model import ActiveRecord, AsyncActiveRecord
+
+from tests.backend.conftest import DQL
+
+from .helpers import QUIET, Trace, is_async, libpq_trace, maybe, raw
+
+pytestmark = pytest.mark.asyncio
+
+
+def model_for(db, table):
+    base = AsyncActiveRecord if is_async(db) else ActiveRecord
+    namespace = {
+        "__table_name__": table,
+        "__annotations__": {"id": Optional[int], "name": str, "score": int, "meta": Optional[dict]},
+        "id": None,
+        "meta": None,
+        "__module__": __name__,
+        "__logging_config__": QUIET,
+    }
+    cls = type(f"M_{table}", (base,), namespace)
+    cls.__backend__ = raw(db)
+    return cls
+
+
+async def test_bulk_create_is_one_multi_row_insert(db, table):
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text, score int, meta jsonb)')
+    Model = model_for(db, table)
+    records = [Model(name=f"n{i}", score=i, meta={"i": i} if i % 2 else None) for i in range(20000)]
+    with libpq_trace(raw(db)._connection) as trace:
+        await maybe(Model.bulk_create(records))
+    inserts = [s for s in trace.statements if s.startswith('"" "INSERT')]
+    assert len(inserts) == 1  # 20000 rows x 3 params = 60000 < 65535: one statement
+    assert all(r.id is not None for r in records)
+    assert len({r.id for r in records}) == 20000
+    row = (await db.execute(f'SELECT name, score, meta FROM "{table}" WHERE id = %s', (records[7].id,),
+                            options=DQL)).data
+    assert row == [{"name": "n7", "score": 7, "meta": {"i": 7}}]
+
+
+async def test_bulk_create_chunks_beyond_65535_parameters(db, table):
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text, score int, meta jsonb)')
+    Model = model_for(db, table)
+    records = [Model(name="x", score=i) for i in range(30000)]  # 90000 parameters
+    with libpq_trace(raw(db)._connection) as trace:
+        await maybe(Model.bulk_create(records))
+    assert len([s for s in trace.statements if s.startswith('"" "INSERT')]) == 2
+    count = (await db.execute(f'SELECT count(*) AS c, max(id) AS m FROM "{table}"', options=DQL)).data[0]
+    assert count["c"] == 30000
+    assert sorted(r.id for r in records) == list(range(1, 30001))
+
+
+async def test_bulk_insert_with_expressions_uses_the_core_builder(db, table):
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text)')
+    dialect = raw(db).dialect
+    from rhosocial.activerecord.backend.expression import RawSQLExpression
+
+    options = BulkInsertOptions(table=table, columns=["name"],
+                                rows=[[RawSQLExpression(dialect, "'a' || 'b'")], ["c"]],
+                                returning_columns=["id", "name"])
+    result = await db.bulk_insert(options)
+    assert [r["name"] for r in result.data] == ["ab", "c"]
+
+
+async def test_execute_batch_dml_uses_executemany(db, table):
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text)')
+    dialect = raw(db).dialect
+    expressions = [
+        InsertExpression(dialect, into=table, columns=["name"], source=ValuesSource(dialect, [[Literal(dialect, f"n{i}")]]))
+        for i in range(250)
+    ]
+    with libpq_trace(raw(db)._connection) as trace:
+        results = await _drain_batches(db.execute_batch_dml(expressions, batch_size=100))
+    assert sum(r.total_affected_rows for r in results) == 250
+    assert [r.batch_size for r in results] == [100, 100, 50]
+    # pipelined: far fewer round trips than statements (BEGIN + 3 pipelines + COMMIT)
+    assert trace.round_trips < 20
+    with libpq_trace(raw(db)._connection) as trace:
+        results = await _drain_batches(db.execute_batch_dml(expressions[:30], batch_size=100, returning_columns=["id"]))
+    assert len(results[0].results) == 30
+    assert [r.data[0]["id"] for r in results[0].results] == list(range(251, 281))
+    assert trace.round_trips < 10
+
+
+async def _drain_batches(value):
+    value = getattr(value, "value", value)
+    if hasattr(value, "__aiter__"):
+        return [r async for r in value]
+    return list(value)
+
+
+@pytest.mark.parametrize("threshold", [None, 0])
+async def test_prepare_threshold(backend_factory, threshold):
+    db = await backend_factory(prepare_threshold=threshold)
+    for _ in range(10):
+        await db.execute("SELECT %s::int AS x", (1,), options=DQL)
+    rows = (await db.execute("SELECT count(*) AS c FROM pg_prepared_statements", options=DQL)).data
+    if threshold is None:
+        assert rows == [{"c": 0}]  # None: never prepared server-side (PgBouncer transaction mode)
+    else:
+        assert rows[0]["c"] >= 1

@@ -1,0 +1,137 @@
+"""copy_records: COPY FROM STDIN, binary when the column types allow it, text otherwise."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import Decimal
+
+import pytest
+from rhosocial.activerecord.backend.errors import DatabaseError
+
+from tests.backend.conftest import DQL
+
+from .helpers import raw
+
+pytestmark = pytest.mark.asyncio
+
+COLUMNS = ["name", "n", "j", "tags", "u", "ts", "tsz", "d"]
+
+
+async def make_table(db, table):
+    await db.execute(
+        f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text, n numeric, j jsonb, tags text[], '
+        "u uuid, ts timestamp, tsz timestamptz, d date)"
+    )
+
+
+def sample(i):
+    return [f"n{i}", Decimal(i) / 4, {"i": i, "tags": ["x"]}, ["a", f"b{i}"], uuid.UUID(int=i),
+            datetime.datetime(2024, 1, 1, 12, 0, i % 60),
+            datetime.datetime(2024, 1, 1, 12, 0, i % 60, tzinfo=datetime.timezone.utc),
+            datetime.date(2024, 1, 1 + i % 28)]
+
+
+async def test_copy_records_round_trips_python_types(db, table):
+    await make_table(db, table)
+    rows = [sample(i) for i in range(1, 501)]
+    assert await db.copy_records(table, rows, columns=COLUMNS) == 500
+    back = (await db.execute(f'SELECT {", ".join(COLUMNS)} FROM "{table}" ORDER BY id', options=DQL)).data
+    assert [list(r.values()) for r in back] == rows
+    assert raw(db)._copy_plan_cache()[(None, table, tuple(COLUMNS))].binary
+
+
+async def test_copy_plan_is_fetched_once(db, table):
+    await make_table(db, table)
+    await db.copy_records(table, [sample(1)], columns=COLUMNS)
+    plan = raw(db)._copy_plan_cache()[(None, table, tuple(COLUMNS))]
+    await db.copy_records(table, [sample(2)], columns=COLUMNS)
+    assert raw(db)._copy_plan_cache()[(None, table, tuple(COLUMNS))] is plan
+
+
+async def test_naive_and_aware_datetimes_follow_session_time_zone(db, table):
+    await db.execute("SET TIME ZONE 'Europe/Paris'")  # session setting (not pooled)
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, ts timestamp, tsz timestamptz)')
+    naive = datetime.datetime(2024, 7, 1, 12, 0)
+    aware = datetime.datetime(2024, 7, 1, 12, 0, tzinfo=datetime.timezone.utc)
+    await db.copy_records(table, [[aware, naive]], columns=["ts", "tsz"])
+    await db.execute(f'INSERT INTO "{table}" (ts, tsz) VALUES (%s, %s)', (aware, naive))
+    rows = (await db.execute(f'SELECT ts, tsz FROM "{table}" ORDER BY id', options=DQL)).data
+    assert rows[0] == rows[1]
+    assert rows[0]["ts"] == datetime.datetime(2024, 7, 1, 14, 0)
+
+
+async def test_dict_rows_and_default_columns(db, table):
+    await make_table(db, table)
+    assert await db.copy_records(table, [{"name": "a", "j": {"k": 1}}, {"name": "b", "j": [1, 2]}]) == 2
+    rows = (await db.execute(f'SELECT name, j FROM "{table}" ORDER BY id', options=DQL)).data
+    assert rows == [{"name": "a", "j": {"k": 1}}, {"name": "b", "j": [1, 2]}]
+
+
+async def test_sequence_rows_without_columns_fill_table_order(db, table):
+    await db.execute(f'CREATE TABLE "{table}" (a int, b text, c int GENERATED ALWAYS AS (a * 2) STORED)')
+    assert await db.copy_records(table, [(1, "x"), (2, "y")]) == 2
+    rows = (await db.execute(f'SELECT a, b, c FROM "{table}" ORDER BY a', options=DQL)).data
+    assert rows == [{"a": 1, "b": "x", "c": 2}, {"a": 2, "b": "y", "c": 4}]
+
+
+async def test_values_not_dumpable_in_binary_fall_back_to_text(db, table):
+    await make_table(db, table)
+    # float for numeric, str for date/uuid, JSON text for jsonb: fine for INSERT, not for binary dumpers
+    rows = [["x", 1.5, '{"a": 1}', ["t"], str(uuid.UUID(int=5)), None, None, "2024-02-03"]]
+    assert await db.copy_records(table, rows, columns=COLUMNS) == 1
+    back = (await db.execute(f'SELECT n, j, u, d FROM "{table}"', options=DQL)).data
+    assert back == [{"n": Decimal("1.5"), "j": {"a": 1}, "u": uuid.UUID(int=5), "d": datetime.date(2024, 2, 3)}]
+
+
+async def test_text_fallback_inside_a_transaction_keeps_it_usable(db, table):
+    await make_table(db, table)
+    async with db.transaction_manager.transaction():
+        await db.copy_records(table, [["a", 2.5, None, None, None, None, None, None]], columns=COLUMNS)
+        await db.copy_records(table, [sample(3)], columns=COLUMNS)
+    count = (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data[0]["c"]
+    assert count == 2
+
+
+async def test_enum_column_uses_text_copy(db, table):
+    await db.execute(f'CREATE TYPE "{table}_mood" AS ENUM (\'ok\', \'sad\')')
+    try:
+        await db.execute(f'CREATE TABLE "{table}" (id serial, m "{table}_mood", x int)')
+        assert await db.copy_records(table, [("ok", 1), ("sad", 2)], columns=["m", "x"]) == 2
+        assert not raw(db)._copy_plan_cache()[(None, table, ("m", "x"))].binary
+    finally:
+        await db.execute(f'DROP TABLE IF EXISTS "{table}"')
+        await db.execute(f'DROP TYPE "{table}_mood"')
+
+
+async def test_identifiers_are_quoted_and_schema_used(db, table):
+    await db.execute(f'CREATE SCHEMA "{table} s"')
+    try:
+        await db.execute(f'CREATE TABLE "{table} s"."Odd ""Name""" ("Col %" int, "select" text)')
+        n = await db.copy_records('Odd "Name"', [(1, "a")], columns=["Col %", "select"], schema=f"{table} s")
+        assert n == 1
+    finally:
+        await db.execute(f'DROP SCHEMA "{table} s" CASCADE')
+
+
+async def test_server_errors_are_translated_and_leave_nothing(db, table):
+    await db.execute(f'CREATE TABLE "{table}" (id int PRIMARY KEY)')
+    with pytest.raises(DatabaseError):
+        await db.copy_records(table, [(1,), (1,)], columns=["id"])
+    assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 0}]
+    with pytest.raises(DatabaseError):
+        await db.copy_records(table, [(1,)], columns=["nope"])
+
+
+async def test_copy_through_a_pool(backend_factory, table):
+    db = await backend_factory(pool_min_size=1, pool_max_size=2)
+    await db.execute(f'CREATE TABLE "{table}" (id int, v jsonb)')
+    assert await db.copy_records(table, [(i, {"i": i}) for i in range(100)], columns=["id", "v"]) == 100
+    async with db.transaction_manager.transaction():
+        await db.copy_records(table, [(1000, None)], columns=["id", "v"])
+    assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 101}]
+
+
+async def test_empty_input(db, table):
+    await make_table(db, table)
+    assert await db.copy_records(table, [], columns=COLUMNS) == 0
