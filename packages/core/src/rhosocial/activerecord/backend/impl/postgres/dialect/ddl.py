@@ -237,6 +237,19 @@ class PostgresDDLMixin:
             sql += " NOT VALID"
         return f"ADD {sql}", params
 
+    def format_add_column_action(self, action: Any) -> Tuple[str, tuple]:
+        # The core never emits the qualifier; PostgreSQL has it since 9.6.
+        column_sql, params = self.format_column_definition(action.column)  # type: ignore[attr-defined]
+        keyword = "ADD COLUMN IF NOT EXISTS" if getattr(action, "if_not_exists", False) else "ADD COLUMN"
+        return f"{keyword} {column_sql}", params
+
+    def format_drop_table_constraint_action(self, action: Any) -> Tuple[str, tuple]:
+        keyword = "DROP CONSTRAINT IF EXISTS" if getattr(action, "if_exists", False) else "DROP CONSTRAINT"
+        sql = f"{keyword} {self.format_identifier(action.constraint_name)}"  # type: ignore[attr-defined]
+        if getattr(action, "cascade", False):
+            sql += " CASCADE"
+        return sql, ()
+
     def format_truncate_statement(self, expr: Any) -> Tuple[str, tuple]:
         names = expr.table_name if isinstance(expr.table_name, (list, tuple)) else [expr.table_name]
         sql = "TRUNCATE TABLE " + ", ".join(self.format_qualified_name(n) for n in names)
