@@ -27,10 +27,10 @@ __path__ = pkgutil.extend_path(__path__, __name__)
 
 from .config import PostgresConnectionConfig  # noqa: E402
 from .errors import (  # noqa: E402
-    QueryCanceledError,
     DataError,
-    SerializationError,
     PostgresErrorInfo,
+    QueryCanceledError,
+    SerializationError,
 )
 
 __version__ = "1.0.0a1"

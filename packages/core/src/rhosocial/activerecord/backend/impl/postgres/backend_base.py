@@ -11,11 +11,10 @@ only built when the logger would emit it.
 from __future__ import annotations
 
 import logging
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from weakref import WeakKeyDictionary
 
 import psycopg
-from weakref import WeakKeyDictionary
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
-
 from rhosocial.activerecord.backend.config import ConnectionConfig
 from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import QueryResult

@@ -417,14 +417,17 @@ _ROWS: Tuple[Capability, ...] = (
     Capability("row_level_security", (9, 5), "ENABLE/FORCE ROW LEVEL SECURITY, CREATE/DROP POLICY",
                "ALTER TABLE caps_t ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; "
                "CREATE POLICY caps_pol ON caps_t FOR SELECT TO PUBLIC USING (v > 0); "
-               "CREATE POLICY caps_pol2 ON caps_t FOR INSERT WITH CHECK (v > 0); DROP POLICY IF EXISTS caps_pol ON caps_t",
+               "CREATE POLICY caps_pol2 ON caps_t FOR INSERT WITH CHECK (v > 0); "
+               "DROP POLICY IF EXISTS caps_pol ON caps_t",
                _T, category="ddl"),
     Capability("restrictive_policies", (10, 0), "CREATE POLICY ... AS PERMISSIVE | RESTRICTIVE",
                "CREATE POLICY caps_pol ON caps_t AS RESTRICTIVE FOR ALL USING (true)", _T, category="ddl"),
-    Capability("current_role_in_role_spec", (14, 0), "CURRENT_ROLE as a role name (e.g. CREATE POLICY ... TO CURRENT_ROLE)",
+    Capability("current_role_in_role_spec", (14, 0),
+               "CURRENT_ROLE as a role name (e.g. CREATE POLICY ... TO CURRENT_ROLE)",
                "CREATE POLICY caps_pol ON caps_t TO CURRENT_ROLE USING (true)", _T, category="ddl"),
     Capability("comment_on", (8, 0), "COMMENT ON TABLE / COLUMN / INDEX ... IS 'text' | NULL",
-               "COMMENT ON TABLE caps_t IS 'x'; COMMENT ON COLUMN caps_t.v IS NULL; COMMENT ON INDEX caps_t_pkey IS 'x'",
+               "COMMENT ON TABLE caps_t IS 'x'; COMMENT ON COLUMN caps_t.v IS NULL; "
+               "COMMENT ON INDEX caps_t_pkey IS 'x'",
                _T, category="ddl"),
     Capability("exclusion_constraints", (9, 0), "EXCLUDE USING gist (... WITH &&) constraints",
                "CREATE TEMP TABLE caps_x (r int4range, EXCLUDE USING gist (r WITH &&))", category="ddl"),

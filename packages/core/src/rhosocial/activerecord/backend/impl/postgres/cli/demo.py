@@ -31,7 +31,8 @@ CREATE TABLE demo_bookings (id SERIAL PRIMARY KEY, room_id INT NOT NULL, date_ra
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("demo", help="run the README examples against PostgreSQL (embedded if none configured)")
-    parser.add_argument("--dsn", help="libpq connection string or URI (default: RHOSOCIAL_PG_DSN, PG* env, or embedded)")
+    parser.add_argument("--dsn", help="libpq connection string or URI "
+                        "(default: RHOSOCIAL_PG_DSN, PG* env, or embedded)")
     parser.add_argument("--keep", action="store_true", help="keep the demo tables afterwards")
 
 
@@ -164,14 +165,16 @@ def run_sync_examples(config: PostgresConnectionConfig) -> None:
         _say("duplicate e-mail inside a savepoint", type(exc).__name__)
     tm.commit()
     _say("after rollback to savepoint, Dave committed",
-         User.query().where("name = ?", ("Dave",)).count() == 1 and User.query().where("name = ?", ("Eve",)).count() == 0)
+         User.query().where("name = ?", ("Dave",)).count() == 1
+         and User.query().where("name = ?", ("Eve",)).count() == 0)
     tm.set_isolation_level(IsolationLevel.SERIALIZABLE)
     tm.set_deferrable(True)
     tm.set_read_only(True)
     with tm:
         level = backend.fetch_one("SHOW transaction_isolation")
         deferrable = backend.fetch_one("SHOW transaction_deferrable")
-    _say("SERIALIZABLE READ ONLY DEFERRABLE", f"{level['transaction_isolation']}, deferrable={deferrable['transaction_deferrable']}")
+    _say("SERIALIZABLE READ ONLY DEFERRABLE",
+         f"{level['transaction_isolation']}, deferrable={deferrable['transaction_deferrable']}")
     tm.set_isolation_level(None)
     tm.set_deferrable(None)
     tm.set_read_only(False)

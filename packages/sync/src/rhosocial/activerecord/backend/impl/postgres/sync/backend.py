@@ -30,13 +30,13 @@ from rhosocial.activerecord.backend.schema import StatementType
 from ..backend_base import PostgresBackendMixin, as_postgres_config
 from ..connection_health import closed_while_idle
 from .bulk import BulkMixin
-from .streaming import AsyncStreamMixin
-from .pool import PoolMixin
-from .writes import WriteAdaptersMixin
 from .explain import SyncPostgresExplainMixin
 from .introspection import SyncIntrospectionBackendMixin
 from .notify import SyncNotifyMixin
+from .pool import PoolMixin
+from .streaming import AsyncStreamMixin
 from .transaction import PostgresTransactionManager
+from .writes import WriteAdaptersMixin
 
 __all__ = ["PostgresBackend"]
 
