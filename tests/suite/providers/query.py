@@ -65,25 +65,7 @@ def _as_tuple(models):
     return models if isinstance(models, tuple) else (models,)
 
 
-class _SeedOrderForWorkers:
-    """The worker tests' order fixtures (``fixture_type`` 'order'/'async_order') expect an order to
-    exist (test_order_status_update_transaction skips otherwise): seed one user with one order."""
-
-    def get_worker_connection_params(self, scenario_name: str, fixture_type: str = None) -> dict:
-        params = super().get_worker_connection_params(scenario_name, fixture_type)
-        if fixture_type in ("order", "async_order"):
-            from . import schema
-
-            schema.execute(
-                "WITH u AS (INSERT INTO users (username, email, age, balance, is_active, created_at, updated_at) "
-                "VALUES ('worker_seed', 'worker_seed@example.com', 30, 100.0, TRUE, now(), now()) RETURNING id) "
-                "INSERT INTO orders (user_id, order_number, total_amount, status, created_at, updated_at) "
-                "SELECT id, 'ORD-WORKER-SEED', 10.00, 'pending', now(), now() FROM u "
-                "WHERE NOT EXISTS (SELECT 1 FROM orders)")
-        return params
-
-
-class QueryProvider(_SeedOrderForWorkers, WorkerParamsMixin, SyncProviderBase, IQuerySyncProvider, WorkerTestProtocol):
+class QueryProvider(WorkerParamsMixin, SyncProviderBase, IQuerySyncProvider, WorkerTestProtocol):
     is_async = False
 
     def _do(self, key, scenario):
@@ -108,7 +90,7 @@ class QueryProvider(_SeedOrderForWorkers, WorkerParamsMixin, SyncProviderBase, I
         return self._setup(scenario_name, "basic", [(_load("models:OrderItem", B), "order_items")])
 
 
-class AsyncQueryProvider(_SeedOrderForWorkers, WorkerParamsMixin, AsyncProviderBase, IQueryAsyncProvider, WorkerTestProtocol):
+class AsyncQueryProvider(WorkerParamsMixin, AsyncProviderBase, IQueryAsyncProvider, WorkerTestProtocol):
     is_async = True
 
     async def _do(self, key, scenario):
