@@ -108,8 +108,19 @@ def make_backend(flavour: str, config: PostgresConnectionConfig, logger: Optiona
     return cls(connection_config=config, logger=logger or QUIET)
 
 
-def run(coro) -> Any:
-    return asyncio.run(coro)
+def run(coro, *apis: "Api") -> Any:
+    """asyncio.run(coro); then disconnect ``apis`` in the same event loop (an async pool's
+    background tasks belong to the loop that opened it: closing it from another loop hangs)."""
+    async def main():
+        try:
+            return await coro
+        finally:
+            for api in apis:
+                try:
+                    await api.disconnect()
+                except Exception:
+                    pass
+    return asyncio.run(main())
 
 
 # -- server-side inspection ---------------------------------------------------------------

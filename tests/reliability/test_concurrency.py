@@ -38,16 +38,20 @@ def _check_table(database, table, committed):
     assert len(rows) == len(committed) * ROWS_PER_TX
 
 
-def test_16_threads_share_a_pooled_backend(pg_database, app_name, table_name):
+@pytest.mark.parametrize("warm", [True, False], ids=["pool-opened-first", "cold-start"])
+def test_16_threads_share_a_pooled_backend(pg_database, app_name, table_name, warm):
     _create(pg_database, table_name)
     config = make_config(pg_database, application_name=app_name, pool_min_size=2, pool_max_size=8,
                          pool_timeout=30)
     backend = PostgresBackend(connection_config=config, logger=QUIET)
-    backend.connect()  # open the pool first: concurrent first use races (REQUESTS.md R4)
+    if warm:
+        backend.connect()
+    start = threading.Barrier(THREADS)  # cold start: all threads hit the unopened pool at once (R4)
     committed, errors, lock = set(), [], threading.Lock()
 
     def worker(wid: int):
         try:
+            start.wait(30)
             for seq in range(TX_PER_THREAD):
                 tm = backend.transaction_manager
                 rollback = seq % 5 == 4
@@ -152,7 +156,7 @@ def test_200_tasks_share_a_pooled_async_backend(pg_database, app_name, table_nam
     try:
         run(body())
     finally:  # a failed run may leave orphaned pools behind: do not starve later tests
-        if not warm:
+        if not warm:  # (R4, fixed: kept as a regression guard)
             with admin_connect(pg_database.server) as conn:
                 conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
                              (app_name,))

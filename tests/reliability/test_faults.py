@@ -393,6 +393,8 @@ def test_wait_for_timeout_cancels_query(fault_api_factory, fault_server, fault_d
 
 # -- the same policy on a pooled backend --------------------------------------------------
 
+@pytest.mark.xfail(strict=True, reason="REQUESTS.md R7: the pool hands out idle connections killed by the "
+                                       "restart; the statement fails instead of running on a fresh one")
 def test_pooled_restart_between_statements_outside_transaction(fault_api_factory, fault_server, table_name):
     """Idle pooled connections all died with the restart: a statement outside a transaction must
     still work (a dead connection is detected before sending, and replaced)."""
@@ -406,7 +408,7 @@ def test_pooled_restart_between_statements_outside_transaction(fault_api_factory
             await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (value,))
         assert await api.value(f'SELECT count(*) FROM "{table_name}"') == 5
 
-    run(body())
+    run(body(), api)
     assert _values(fault_server, fault_server_db(api), table_name) == [1, 2, 3, 4, 5]
 
 
@@ -425,7 +427,7 @@ def test_pooled_restart_inside_transaction_raises_and_commits_nothing(fault_api_
         async with api.transaction():
             await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (3,))
 
-    run(body())
+    run(body(), api)
     assert _values(fault_server, fault_server_db(api), table_name) == [3]
 
 
@@ -445,5 +447,5 @@ def test_pooled_terminate_mid_transaction(fault_api_factory, fault_server, fault
             await api.rollback()
         await api.execute(f'INSERT INTO "{table_name}" (v) VALUES (%s)', (3,))
 
-    run(body())
+    run(body(), api)
     assert _values(fault_server, fault_db.dbname, table_name) == [3]

@@ -75,7 +75,7 @@ class PostgresBackendMixin:
     def _split_init_kwargs(kwargs: Dict[str, Any]) -> Tuple[Optional[ConnectionConfig], Dict[str, Any], Dict[str, Any]]:
         """Separate the core's constructor arguments from connection keywords."""
         config = kwargs.pop("connection_config", None)
-        core = {k: kwargs.pop(k) for k in ("logging_config", "logger") if k in kwargs}
+        core: Dict[str, Any] = {k: kwargs.pop(k) for k in ("logging_config", "logger") if k in kwargs}
         return config, core, kwargs
 
     @property
@@ -124,6 +124,20 @@ class PostgresBackendMixin:
                 adapter, db_type = suggestion
                 out[index] = adapter.to_database(value, db_type)
         return tuple(params) if out is None else out
+
+    def _adapt_many(self, params_list: Sequence[Any]) -> Sequence[Any]:
+        """``_adapt_params`` for a batch; rows pass through untouched (no copies) when no
+        value has an adapter suggestion, which a C-level type scan decides up front."""
+        suggestions = self.get_default_adapter_suggestions()
+        if not suggestions or not params_list:
+            return params_list
+        if isinstance(params_list[0], dict):
+            seen = {type(v) for row in params_list for v in row.values()}
+        else:
+            seen = {type(v) for row in params_list for v in row}
+        if suggestions.keys().isdisjoint(seen):
+            return params_list
+        return [self._adapt_params(params) for params in params_list]
 
     def _apply_field_adapters(self, data: Dict[str, Any], column_adapters: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         """Convert written values with the model's own field adapters (``UseAdapter``).

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, cast
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from rhosocial.activerecord.backend.config import ConnectionConfig
@@ -102,6 +102,13 @@ class PostgresConnectionConfig(ConnectionConfig):
     Unknown keys in ``options`` are routed: libpq parameters to libpq, ``pool_*``
     to the pool, anything else is treated as a server setting.
     """
+
+    if TYPE_CHECKING:
+        # Fields inherited from the core's ConnectionConfig (a package without type
+        # information), as declared there; nothing here at run time.
+        host: str
+        user: Optional[str]
+        options: Dict[str, Any]
 
     port: Optional[Any] = 5432
     password: Optional[str] = field(default=None, repr=False)
@@ -245,7 +252,8 @@ class PostgresConnectionConfig(ConnectionConfig):
             if key == "options":
                 continue  # kept verbatim in the DSN-derived libpq options below
             if name in defaults and getattr(self, name) == defaults[name]:
-                setattr(self, name, int(value) if name in ("connect_timeout",) else value)
+                # conninfo_to_dict() of a string gives str values
+                setattr(self, name, int(cast(str, value)) if name in ("connect_timeout",) else value)
             elif name not in defaults and key in LIBPQ_PARAMETERS:
                 self.libpq_options.setdefault(key, value)
         if "options" in parsed:

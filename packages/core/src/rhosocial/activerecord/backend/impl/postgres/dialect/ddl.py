@@ -24,13 +24,14 @@ from typing import Any, List, Tuple
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
 from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 
+from ._host import DialectHost
 from .ddl_literals import inlined
 
 _FK_MATCH = ("SIMPLE", "FULL")  # MATCH PARTIAL is in the standard, not in PostgreSQL
 _SEQUENCE_TYPES = ("smallint", "integer", "bigint")
 
 
-class PostgresDDLMixin:
+class PostgresDDLMixin(DialectHost):
     # -- columns -----------------------------------------------------------------
     def format_column_definition(self, col_def: Any) -> Tuple[str, tuple]:
         from rhosocial.activerecord.backend.expression.statements import ColumnConstraintType

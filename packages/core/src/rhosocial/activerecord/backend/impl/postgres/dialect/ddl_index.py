@@ -18,12 +18,13 @@ from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeature
 from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 from rhosocial.activerecord.backend.expression.core import Column
 
+from ._host import DialectHost
 from .ddl_literals import inlined
 
 INDEX_METHODS = ("btree", "hash", "gist", "spgist", "gin", "brin")
 
 
-class PostgresIndexDDLMixin:
+class PostgresIndexDDLMixin(DialectHost):
     def get_supported_index_types(self) -> List[str]:
         return [m.upper() for m in INDEX_METHODS]
 

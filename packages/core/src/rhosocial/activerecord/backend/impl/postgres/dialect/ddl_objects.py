@@ -19,6 +19,7 @@ from typing import Any, List, Tuple
 
 from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 
+from ._host import DialectHost
 from .ddl_literals import inlined, quote_literal
 
 # Role names that are keywords in a TO list, not identifiers.
@@ -26,7 +27,7 @@ _ROLE_KEYWORDS = {"PUBLIC": None, "CURRENT_USER": None, "SESSION_USER": None,
                   "CURRENT_ROLE": "current_role_in_role_spec"}
 
 
-class PostgresObjectDDLMixin:
+class PostgresObjectDDLMixin(DialectHost):
     # -- enum types --------------------------------------------------------------
     def format_create_enum_type_statement(self, expr: Any) -> Tuple[str, tuple]:
         self.require_capability("enum_types")
@@ -129,8 +130,9 @@ class PostgresObjectDDLMixin:
     def _role(self, role: str) -> str:
         upper = role.upper()
         if upper in _ROLE_KEYWORDS:
-            if _ROLE_KEYWORDS[upper]:
-                self.require_capability(_ROLE_KEYWORDS[upper], upper)
+            capability = _ROLE_KEYWORDS[upper]
+            if capability:
+                self.require_capability(capability, upper)
             return upper
         return self.format_identifier(role)
 

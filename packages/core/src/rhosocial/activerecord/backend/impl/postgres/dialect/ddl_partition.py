@@ -19,10 +19,11 @@ from typing import Any, List, Tuple
 from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 from rhosocial.activerecord.backend.expression.core import Column
 
+from ._host import DialectHost
 from .ddl_literals import inlined, quote_literal
 
 
-class PostgresPartitionDDLMixin:
+class PostgresPartitionDDLMixin(DialectHost):
     def format_partition_clause(self, expr: Any) -> Tuple[str, tuple]:
         method = str(expr.method).upper()
         if method not in ("RANGE", "LIST", "HASH"):

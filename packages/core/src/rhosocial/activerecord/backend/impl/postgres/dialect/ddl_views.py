@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from typing import Any, List, Tuple
 
+from ._host import DialectHost
 from .ddl_literals import inlined
 
 _VIEW_OPTIONS = {"security_barrier": "security_barrier_views", "security_invoker": "security_invoker_views"}
 
 
-class PostgresViewDDLMixin:
+class PostgresViewDDLMixin(DialectHost):
     def format_create_view_statement(self, expr: Any) -> Tuple[str, tuple]:
         from rhosocial.activerecord.backend.expression.statements import ViewCheckOption
 

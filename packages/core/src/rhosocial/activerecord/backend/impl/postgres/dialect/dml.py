@@ -12,6 +12,8 @@ from typing import Any, List, Tuple
 
 from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 
+from ._host import DialectHost
+
 # ForUpdateClause.dialect_options["strength"] -> (SQL, capability key)
 _LOCK_STRENGTHS = {
     "UPDATE": ("FOR UPDATE", "for_update"),
@@ -21,7 +23,7 @@ _LOCK_STRENGTHS = {
 }
 
 
-class PostgresDMLMixin:
+class PostgresDMLMixin(DialectHost):
     # -- row locks -----------------------------------------------------------
     def format_for_update_clause(self, clause: Any) -> Tuple[str, tuple]:
         """``FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE [OF t, ...] [NOWAIT | SKIP LOCKED]``.

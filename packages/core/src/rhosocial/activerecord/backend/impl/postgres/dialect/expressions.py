@@ -15,13 +15,15 @@ from typing import Any, Tuple
 
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
 
+from ._host import DialectHost
+
 # FUNC(x) -> EXTRACT(FIELD FROM x): PostgreSQL has no YEAR()/MONTH()/... functions.
 _EXTRACT_FUNCTIONS = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"}
 # Same arguments, other name.
 _RENAMED_FUNCTIONS = {"TRUNCATE": "TRUNC", "INSTR": "STRPOS", "IFNULL": "COALESCE", "SUBSTR": "SUBSTR"}
 
 
-class PostgresExpressionMixin:
+class PostgresExpressionMixin(DialectHost):
     def get_parameter_placeholder(self, position: int = 0) -> str:
         return "%s"
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Dict
 
+from ._host import DialectHost
+
 # function name (as the core's factories and the suite spell it) -> capability key
 FUNCTION_CAPABILITIES: Dict[str, str] = {
     # aggregates
@@ -80,7 +82,7 @@ FUNCTION_CAPABILITIES: Dict[str, str] = {
 # "always"; their spelling is covered by tests/capabilities/test_dialect_sql.py.
 
 
-class PostgresFunctionsMixin:
+class PostgresFunctionsMixin(DialectHost):
     def supports_functions(self) -> Dict[str, bool]:
         result = {name: self.has_capability(key) for name, key in FUNCTION_CAPABILITIES.items()}
         # The core's factory names carry a trailing underscore where they shadow

@@ -9,15 +9,16 @@ here from that mapping, so its answer is a lookup in the capability table.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
 
 from .. import capabilities as caps
+from ._host import DialectHost
 from .features import SUPPORTS
 
 
-class CapabilityGateMixin:
+class CapabilityGateMixin(DialectHost):
     """Answers capability questions from :mod:`..capabilities`."""
 
     _installed_extensions: dict[str, str]
@@ -105,14 +106,15 @@ class CapabilityGateMixin:
         return ".".join(str(p) for p in self._version[:2])
 
 
-def _make_supports(method: str, key: str):
-    def supports(self) -> bool:
+def _make_supports(method: str, key: str) -> Callable[[Any], bool]:
+    def supports(self: CapabilityGateMixin) -> bool:
         return self.has_capability(key)
 
     supports.__name__ = method
     supports.__qualname__ = f"PostgresDialect.{method}"
     supports.__doc__ = f"Answered by capability {key!r}: {caps.get(key).description}."
-    supports._capability_key = key  # read by the capability tests
+    tagged: Any = supports  # a function attribute, which the type checker cannot model
+    tagged._capability_key = key  # read by the capability tests
     return supports
 
 

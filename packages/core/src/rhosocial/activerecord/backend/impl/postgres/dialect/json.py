@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Tuple
 
 from rhosocial.activerecord.backend.expression import bases
 
+from ._host import DialectHost
+
 _STEP = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([A-Za-z_$][\w$]*))|\[(\d+)\]')
 
 
@@ -32,7 +34,7 @@ def parse_json_path(path: str) -> List[str] | None:
     return steps
 
 
-class PostgresJSONMixin:
+class PostgresJSONMixin(DialectHost):
     def get_json_access_operator(self) -> str:
         return "->"
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence, Tuple
 
+from ._host import DialectHost
 
-class PostgresTransactionMixin:
+
+class PostgresTransactionMixin(DialectHost):
     def _transaction_modes(self, params: dict) -> list[str]:
         modes: list[str] = []
         level = params.get("isolation_level")
@@ -61,7 +63,7 @@ class PostgresTransactionMixin:
         A name already written with double quotes is split on dots outside quotes
         and kept as written (so ``"a.b"`` stays one identifier).
         """
-        parts: list[str] = []
+        parts: list[tuple[str, bool]] = []  # (name part, was written quoted)
         buf: list[str] = []
         quoted = False
         was_quoted = False

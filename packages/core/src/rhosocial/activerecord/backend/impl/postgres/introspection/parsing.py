@@ -351,10 +351,11 @@ def parse_partitioning(key_rows: List[Row], partition_rows: List[Row]) -> Option
     if not key_rows:
         return None
     key = key_rows[0]
+    strategy: str = key["strategy"]
     return PartitioningInfo(
         table_name=key["name"],
         schema=key["schema"],
-        strategy=_STRATEGIES.get(key["strategy"], key["strategy"]),
+        strategy=_STRATEGIES.get(strategy, strategy),
         key=key["key"],
         partitions=[
             PartitionInfo(

@@ -111,6 +111,9 @@ class _Geometry:
 class Point(_Geometry):
     __slots__ = ("x", "y")
     pg_type = "point"
+    # slot values, set once by __init__ through _set()
+    x: float
+    y: float
 
     def __init__(self, x: float, y: float) -> None:
         self._set(x=float(x), y=float(y))
@@ -129,6 +132,10 @@ class Line(_Geometry):
 
     __slots__ = ("a", "b", "c")
     pg_type = "line"
+    # slot values, set once by __init__ through _set()
+    a: float
+    b: float
+    c: float
 
     def __init__(self, a: float, b: float, c: float) -> None:
         self._set(a=float(a), b=float(b), c=float(c))
@@ -145,6 +152,9 @@ class Line(_Geometry):
 class LineSegment(_Geometry):
     __slots__ = ("start", "end")
     pg_type = "lseg"
+    # slot values, set once by __init__ through _set()
+    start: Point
+    end: Point
 
     def __init__(self, start: Any, end: Any) -> None:
         self._set(start=_as_point(start), end=_as_point(end))
@@ -167,6 +177,9 @@ class Box(_Geometry):
 
     __slots__ = ("high", "low")
     pg_type = "box"
+    # slot values, set once by __init__ through _set()
+    high: Point
+    low: Point
 
     def __init__(self, high: Any, low: Any) -> None:
         a, b = _as_point(high), _as_point(low)
@@ -186,6 +199,9 @@ class Path(_Geometry):
 
     __slots__ = ("points", "closed")
     pg_type = "path"
+    # slot values, set once by __init__ through _set()
+    points: Tuple[Point, ...]
+    closed: bool
 
     def __init__(self, points: Iterable[Any], closed: bool = False) -> None:
         self._set(points=tuple(_as_point(p) for p in points), closed=bool(closed))
@@ -208,6 +224,8 @@ class Path(_Geometry):
 class Polygon(_Geometry):
     __slots__ = ("points",)
     pg_type = "polygon"
+    # slot values, set once by __init__ through _set()
+    points: Tuple[Point, ...]
 
     def __init__(self, points: Iterable[Any]) -> None:
         self._set(points=tuple(_as_point(p) for p in points))
@@ -229,6 +247,9 @@ class Polygon(_Geometry):
 class Circle(_Geometry):
     __slots__ = ("center", "radius")
     pg_type = "circle"
+    # slot values, set once by __init__ through _set()
+    center: Point
+    radius: float
 
     def __init__(self, center: Any, radius: float) -> None:
         self._set(center=_as_point(center), radius=float(radius))
@@ -245,7 +266,7 @@ class Circle(_Geometry):
 GEOMETRY_TYPES = (Point, Line, LineSegment, Box, Path, Polygon, Circle)
 
 
-def _make_adapters(cls: type) -> Tuple[type, type]:
+def _make_adapters(cls: type[_Geometry]) -> Tuple[type, type]:
     oid = postgres.types[cls.pg_type].oid
 
     class _Dumper(Dumper):

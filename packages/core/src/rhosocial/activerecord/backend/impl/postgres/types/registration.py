@@ -13,7 +13,7 @@ Model fields then use the Python types: ``mood: Mood``, ``address: Address``,
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Callable, Mapping, Optional, Type
+from typing import Any, Callable, Generic, Mapping, Optional, Type, TypeVar
 
 from psycopg.types import TypeInfo
 from psycopg.types.composite import CompositeInfo, register_composite
@@ -30,21 +30,25 @@ __all__ = [
 ]
 
 
-class TypeSpec:
+# The psycopg TypeInfo subclass a spec's register() receives (its info_class's).
+_InfoT = TypeVar("_InfoT", bound=TypeInfo)
+
+
+class TypeSpec(Generic[_InfoT]):
     """Base of the specs: ``name`` (the PostgreSQL type, schema-qualified if need
     be), ``info_class`` (a psycopg ``TypeInfo`` class) and ``register(info, context)``."""
 
     name: str
     info_class: Type[TypeInfo] = TypeInfo
 
-    def register(self, info: TypeInfo, context: Any) -> None:  # pragma: no cover - abstract
+    def register(self, info: _InfoT, context: Any) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 
 
-class EnumType(TypeSpec):
+class EnumType(TypeSpec[EnumInfo]):
     """A PostgreSQL enum loaded as (and dumped from) a Python ``Enum``.
 
     By default the Python member *names* match the PostgreSQL labels; pass
@@ -67,7 +71,7 @@ class EnumType(TypeSpec):
             self.python_enum = info.enum
 
 
-class CompositeType(TypeSpec):
+class CompositeType(TypeSpec[CompositeInfo]):
     """A composite type (``CREATE TYPE x AS (...)``) as a Python class.
 
     ``python_class_or_factory``: a class called with the fields in order
@@ -131,7 +135,7 @@ class HstoreValue:
         return f"HstoreValue({self.value!r})"
 
 
-class HstoreType(TypeSpec):
+class HstoreType(TypeSpec[TypeInfo]):
     """The ``hstore`` extension (``CREATE EXTENSION hstore`` first)."""
 
     def __init__(self, name: str = "hstore") -> None:
@@ -151,7 +155,7 @@ class HstoreType(TypeSpec):
             adapters.register_dumper(HstoreValue, type(f"Value{base.__name__}", (base,), {"dump": dump}))
 
 
-class RangeType(TypeSpec):
+class RangeType(TypeSpec[RangeInfo]):
     """A user-defined range type (``CREATE TYPE floatrange AS RANGE (...)``);
     the built-in ranges need no registration."""
 
@@ -164,7 +168,7 @@ class RangeType(TypeSpec):
         register_range(info, context)
 
 
-class MultirangeType(TypeSpec):
+class MultirangeType(TypeSpec[MultirangeInfo]):
     """The multirange of a user-defined range type (PostgreSQL 14+)."""
 
     info_class = MultirangeInfo
@@ -176,7 +180,7 @@ class MultirangeType(TypeSpec):
         register_multirange(info, context)
 
 
-class GeometryTypes(TypeSpec):
+class GeometryTypes(TypeSpec[TypeInfo]):
     """Our geometry classes (types.geometry) for point ... circle. Built in to
     ``configure_connection``; as a spec for backends that do not call it yet."""
 
@@ -189,7 +193,7 @@ class GeometryTypes(TypeSpec):
         register_geometry(context)
 
 
-class InfinityDates(TypeSpec):
+class InfinityDates(TypeSpec[TypeInfo]):
     """±infinity dates/timestamps as sentinels (types.temporal)."""
 
     def __init__(self) -> None:
@@ -201,7 +205,7 @@ class InfinityDates(TypeSpec):
         register_infinity(context)
 
 
-class MoneyType(TypeSpec):
+class MoneyType(TypeSpec[TypeInfo]):
     """money loaded as ``Decimal`` (types.temporal)."""
 
     def __init__(self) -> None:
@@ -213,7 +217,7 @@ class MoneyType(TypeSpec):
         register_money(context)
 
 
-class DefaultTypes(TypeSpec):
+class DefaultTypes(TypeSpec[TypeInfo]):
     """Everything ``configure_connection`` does, as one spec (name ``"int4"``)."""
 
     def __init__(self) -> None:

@@ -26,6 +26,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from psycopg.abc import AdaptContext
 from psycopg.adapt import Loader
 from psycopg.pq import Format
@@ -89,61 +90,62 @@ class InfDatetimeDumper(_dt.DatetimeDumper):
 
 
 # -- loaders ----------------------------------------------------------------
-class InfDateLoader(_dt.DateLoader):
-    def load(self, data: Any) -> date:
-        if data == b"infinity":
-            return DATE_INFINITY
-        if data == b"-infinity":
-            return DATE_NEG_INFINITY
-        return super().load(data)
+class _InfinityLoader(Loader):
+    """Catch the two infinities, hand everything else to psycopg's own (C) loader.
+
+    Subclassing psycopg's Python loaders would replace the C implementation that
+    ``psycopg[binary]`` registers and make every date/timestamp ~10x slower to
+    load; delegating keeps the fast path for ordinary values.
+    """
+
+    type_name = ""
+    infinity: Any = None
+    neg_infinity: Any = None
+    _max: bytes = b"infinity"
+    _min: bytes = b"-infinity"
+
+    def __init__(self, oid: int, context: AdaptContext | None = None):
+        super().__init__(oid, context)
+        default = psycopg.adapters.get_loader(oid, self.format)
+        self._load = default(oid, context).load  # type: ignore[misc]
+
+    def load(self, data: Any) -> Any:
+        if data == self._max:
+            return self.infinity
+        if data == self._min:
+            return self.neg_infinity
+        return self._load(data)
 
 
-class InfDateBinaryLoader(_dt.DateBinaryLoader):
-    def load(self, data: Any) -> date:
-        value = _i4.unpack(data)[0]
-        if value == _INT4_MAX:
-            return DATE_INFINITY
-        if value == _INT4_MIN:
-            return DATE_NEG_INFINITY
-        return super().load(data)
+class _InfinityBinaryLoader(_InfinityLoader):
+    format = Format.BINARY
 
 
-class InfTimestampLoader(_dt.TimestampLoader):
-    def load(self, data: Any) -> datetime:
-        if data == b"infinity":
-            return TIMESTAMP_INFINITY
-        if data == b"-infinity":
-            return TIMESTAMP_NEG_INFINITY
-        return super().load(data)
+class InfDateLoader(_InfinityLoader):
+    infinity, neg_infinity = DATE_INFINITY, DATE_NEG_INFINITY
 
 
-class InfTimestampBinaryLoader(_dt.TimestampBinaryLoader):
-    def load(self, data: Any) -> datetime:
-        value = _i8.unpack(data)[0]
-        if value == _INT8_MAX:
-            return TIMESTAMP_INFINITY
-        if value == _INT8_MIN:
-            return TIMESTAMP_NEG_INFINITY
-        return super().load(data)
+class InfDateBinaryLoader(_InfinityBinaryLoader):
+    infinity, neg_infinity = DATE_INFINITY, DATE_NEG_INFINITY
+    _max, _min = _i4.pack(_INT4_MAX), _i4.pack(_INT4_MIN)
 
 
-class InfTimestamptzLoader(_dt.TimestamptzLoader):
-    def load(self, data: Any) -> datetime:
-        if data == b"infinity":
-            return TIMESTAMPTZ_INFINITY
-        if data == b"-infinity":
-            return TIMESTAMPTZ_NEG_INFINITY
-        return super().load(data)
+class InfTimestampLoader(_InfinityLoader):
+    infinity, neg_infinity = TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY
 
 
-class InfTimestamptzBinaryLoader(_dt.TimestamptzBinaryLoader):
-    def load(self, data: Any) -> datetime:
-        value = _i8.unpack(data)[0]
-        if value == _INT8_MAX:
-            return TIMESTAMPTZ_INFINITY
-        if value == _INT8_MIN:
-            return TIMESTAMPTZ_NEG_INFINITY
-        return super().load(data)
+class InfTimestampBinaryLoader(_InfinityBinaryLoader):
+    infinity, neg_infinity = TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY
+    _max, _min = _i8.pack(_INT8_MAX), _i8.pack(_INT8_MIN)
+
+
+class InfTimestamptzLoader(_InfinityLoader):
+    infinity, neg_infinity = TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY
+
+
+class InfTimestamptzBinaryLoader(_InfinityBinaryLoader):
+    infinity, neg_infinity = TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY
+    _max, _min = _i8.pack(_INT8_MAX), _i8.pack(_INT8_MIN)
 
 
 def register_infinity(context: AdaptContext) -> None:

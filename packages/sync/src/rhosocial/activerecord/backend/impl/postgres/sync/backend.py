@@ -213,9 +213,10 @@ class PostgresBackend(
             cursor.execute(query, values)
             data = None
             if want_rows:
-                rows = cursor.fetchall() if cursor.description is not None else []
-                data = self._rows_to_dicts(cursor.description, rows, options.column_adapters,
-                                           options.column_mapping)
+                # psycopg rebuilds the Column list on every access: read it once.
+                description = cursor.description
+                rows = cursor.fetchall() if description is not None else []
+                data = self._rows_to_dicts(description, rows, options.column_adapters, options.column_mapping)
             return self._result(cursor, data, time.perf_counter() - start)
 
     def execute_many(self, sql: str, params_list: List[Any]) -> Optional[QueryResult]:
@@ -223,7 +224,7 @@ class PostgresBackend(
         start = time.perf_counter()
         try:
             query, _ = self._prepare_sql_and_params(sql, ())
-            adapted = [self._adapt_params(params) for params in params_list]
+            adapted = self._adapt_many(params_list)
             with self._borrowed() as connection:
                 with connection.cursor() as cursor:
                     cursor.executemany(query, adapted)

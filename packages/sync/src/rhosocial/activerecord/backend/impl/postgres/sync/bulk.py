@@ -207,7 +207,7 @@ class BulkMixin:
                                             column_mapping: Optional[Dict[str, str]]) -> List[QueryResult]:
         """One batch with RETURNING: ``executemany(returning=True)``, one result per parameter set."""
         query, _ = self._prepare_sql_and_params(sql, ())  # type: ignore[attr-defined]
-        adapted = [self._adapt_params(params) for params in params_list]  # type: ignore[attr-defined]
+        adapted = self._adapt_many(params_list)  # type: ignore[attr-defined]
         adapters = _normalise_adapters(column_adapters)
         results: List[QueryResult] = []
         try:
