@@ -393,8 +393,6 @@ def test_wait_for_timeout_cancels_query(fault_api_factory, fault_server, fault_d
 
 # -- the same policy on a pooled backend --------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="REQUESTS.md R7: the pool hands out idle connections killed by the "
-                                       "restart; the statement fails instead of running on a fresh one")
 def test_pooled_restart_between_statements_outside_transaction(fault_api_factory, fault_server, table_name):
     """Idle pooled connections all died with the restart: a statement outside a transaction must
     still work (a dead connection is detected before sending, and replaced)."""

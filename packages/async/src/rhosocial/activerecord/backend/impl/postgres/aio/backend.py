@@ -274,10 +274,11 @@ class _Borrowed:
         pinned = backend._pinned_connection()
         if pinned is not None:
             return pinned
-        self._loan = backend._pool.connection(timeout=backend.config.pool_timeout)
-        return await self._loan.__aenter__()
+        self._loan = await backend._getconn_alive()
+        return self._loan
 
     async def __aexit__(self, *exc_info: Any) -> None:
         if self._loan is not None:
             loan, self._loan = self._loan, None
-            await loan.__aexit__(*exc_info)
+            # putconn resets or discards a connection left broken or in a transaction
+            await self._backend._pool.putconn(loan)

@@ -86,13 +86,28 @@ class AsyncPoolMixin:
         if pool is not None:
             await pool.close()
 
+    async def _getconn_alive(self) -> Any:
+        """A pooled connection not known to be dead (no round trip: the idle-socket check).
+
+        After a server restart every idle pooled connection is dead; handing one out
+        would fail a statement that could safely run on a new connection. Dead ones
+        are closed and given back (the pool then replaces them).
+        """
+        for _ in range(self.config.pool_kwargs["max_size"] + 1):
+            connection = await self._pool.getconn(timeout=self.config.pool_timeout)
+            if not closed_while_idle(connection):
+                return connection
+            await connection.close()
+            await self._pool.putconn(connection)
+        return await self._pool.getconn(timeout=self.config.pool_timeout)
+
     async def _pin_connection(self) -> None:
         """Borrow the connection a new transaction of this task will run on."""
         if self._pool is None:
             return
         key = _context_key()
         if key not in self._pinned:
-            self._pinned[key] = await self._pool.getconn(timeout=self.config.pool_timeout)
+            self._pinned[key] = await self._getconn_alive()
 
     async def _unpin_connection(self) -> None:
         """Give the transaction's connection back (the pool discards it if broken)."""

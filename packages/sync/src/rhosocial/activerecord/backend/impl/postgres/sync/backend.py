@@ -276,10 +276,11 @@ class _Borrowed:
         pinned = backend._pinned_connection()
         if pinned is not None:
             return pinned
-        self._loan = backend._pool.connection(timeout=backend.config.pool_timeout)
-        return self._loan.__enter__()
+        self._loan = backend._getconn_alive()
+        return self._loan
 
     def __exit__(self, *exc_info: Any) -> None:
         if self._loan is not None:
             loan, self._loan = self._loan, None
-            loan.__exit__(*exc_info)
+            # putconn resets or discards a connection left broken or in a transaction
+            self._backend._pool.putconn(loan)

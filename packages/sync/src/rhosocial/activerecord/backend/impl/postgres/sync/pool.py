@@ -85,13 +85,28 @@ class PoolMixin:
         if pool is not None:
             pool.close()
 
+    def _getconn_alive(self) -> Any:
+        """A pooled connection not known to be dead (no round trip: the idle-socket check).
+
+        After a server restart every idle pooled connection is dead; handing one out
+        would fail a statement that could safely run on a new connection. Dead ones
+        are closed and given back (the pool then replaces them).
+        """
+        for _ in range(self.config.pool_kwargs["max_size"] + 1):
+            connection = self._pool.getconn(timeout=self.config.pool_timeout)
+            if not closed_while_idle(connection):
+                return connection
+            connection.close()
+            self._pool.putconn(connection)
+        return self._pool.getconn(timeout=self.config.pool_timeout)
+
     def _pin_connection(self) -> None:
         """Borrow the connection a new transaction of this task will run on."""
         if self._pool is None:
             return
         key = _context_key()
         if key not in self._pinned:
-            self._pinned[key] = self._pool.getconn(timeout=self.config.pool_timeout)
+            self._pinned[key] = self._getconn_alive()
 
     def _unpin_connection(self) -> None:
         """Give the transaction's connection back (the pool discards it if broken)."""
