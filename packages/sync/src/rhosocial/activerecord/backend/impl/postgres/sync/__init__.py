@@ -3,6 +3,7 @@
 """Synchronous flavour (distribution ``rhosocial-activerecord-postgres-sync``)."""
 
 from .backend import PostgresBackend
+from .retry import Backoff, retry_transaction
 from .transaction import PostgresTransactionManager
 
-__all__ = ["PostgresBackend", "PostgresTransactionManager"]
+__all__ = ["PostgresBackend", "PostgresTransactionManager", "retry_transaction", "Backoff"]
