@@ -186,7 +186,7 @@ def prepare_rows(rows: Sequence[Any], plan: CopyPlan, binary: bool, suggestions:
         return out
     if not suggestions:
         return rows
-    kinds = set()
+    kinds: set = set()
     for row in rows:
         kinds.update(map(type, row))
     if kinds.isdisjoint(suggestions):

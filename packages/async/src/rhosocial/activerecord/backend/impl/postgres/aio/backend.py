@@ -56,6 +56,9 @@ class AsyncPostgresBackend(
 ):
     """PostgreSQL backend for ``AsyncActiveRecord`` models (psycopg 3, asyncio)."""
 
+    _connection: Any  # psycopg.AsyncConnection, or None before connect()
+    _transaction_manager: Any
+
     def __init__(self, connection_config: Any = None, **kwargs: Any) -> None:
         core = {k: kwargs.pop(k) for k in ("logging_config", "logger") if k in kwargs}
         config = as_postgres_config(connection_config, kwargs)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import time
 from contextlib import aclosing
-from typing import Any, AsyncIterator, Dict, Optional, Tuple
+from typing import Any, AsyncGenerator, AsyncIterator, Dict, Optional, Tuple
 
 from psycopg.pq import TransactionStatus
 from rhosocial.activerecord.backend.errors import ConnectionError
@@ -46,6 +46,11 @@ def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[D
         return None
     return {k: v if isinstance(v, tuple) else (v, None) for k, v in column_adapters.items()}
 
+
+
+# (rows, description) batches from a named cursor; closable (aclosing/closing)
+_Batches = AsyncGenerator[Tuple[Any, Any], None]  # async-only
+# sync-only: _Batches = Generator[Tuple[Any, Any], None, None]
 
 class AsyncStreamMixin:
     async def stream(
@@ -93,7 +98,7 @@ class AsyncStreamMixin:
                 page_index += 1
                 start = time.perf_counter()
 
-    async def _server_cursor_batches(self, query: str, values: Any, size: int) -> AsyncIterator[Tuple[Any, Any]]:
+    async def _server_cursor_batches(self, query: str, values: Any, size: int) -> _Batches:
         """Yield ``(rows, description)`` batches of ``query`` read through a named cursor."""
         if size < 1:
             raise ValueError("batch_size must be at least 1")

@@ -9,7 +9,7 @@ restores it, and later statements commit with what came before the savepoint.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable, Optional, Union
+from typing import Any, AsyncIterator, Iterable, List, Optional, Union
 
 from rhosocial.activerecord.backend.errors import TransactionError
 from rhosocial.activerecord.backend.transaction import AsyncTransactionManager, TransactionState
@@ -21,6 +21,9 @@ __all__ = ["AsyncPostgresTransactionManager"]
 
 class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransactionManager):
     """Nested transactions via savepoints; isolation, READ ONLY and DEFERRABLE in one BEGIN."""
+
+    _active_savepoints: List[str]
+    _deferrable: Optional[bool]
 
     # True from a successful BEGIN until the outermost COMMIT/ROLLBACK has ended:
     # the core lowers the nesting level *before* sending COMMIT, so the level alone

@@ -58,6 +58,9 @@ class PostgresBackend(
 ):
     """PostgreSQL backend for ``ActiveRecord`` models (psycopg 3, threads)."""
 
+    _connection: Any  # psycopg.Connection, or None before connect()
+    _transaction_manager: Any
+
     def __init__(self, connection_config: Any = None, **kwargs: Any) -> None:
         core = {k: kwargs.pop(k) for k in ("logging_config", "logger") if k in kwargs}
         config = as_postgres_config(connection_config, kwargs)

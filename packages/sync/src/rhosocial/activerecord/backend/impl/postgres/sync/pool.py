@@ -17,11 +17,15 @@ broken, and the backend's own connection-loss policy applies).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import logging
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from psycopg.pq import TransactionStatus
 
 from ..connection_health import closed_while_idle
+
+if TYPE_CHECKING:
+    from ..config import PostgresConnectionConfig
 
 from threading import Lock as PoolLock
 from threading import current_thread
@@ -38,6 +42,16 @@ def _context_key() -> Any:
 
 class PoolMixin:
     """Pool lifecycle and per-task transaction state (no-ops without a pool)."""
+
+    if TYPE_CHECKING:  # provided by PostgresBackendMixin / the core's backend
+        config: PostgresConnectionConfig
+        logger: logging.Logger
+        _connection: Any
+
+        def _connect_kwargs(self) -> Dict[str, Any]: ...
+        def _connect_error(self, exc: BaseException) -> Exception: ...
+        def _apply_registered_types(self, connection: Any) -> None: ...
+        def _is_broken(self, connection: Any) -> bool: ...
 
     _pool: Any
     _pinned: Any  # WeakKeyDictionary: task/thread -> connection of its open transaction

@@ -31,7 +31,7 @@ from __future__ import annotations
 import itertools
 import time
 from contextlib import closing
-from typing import Any, Iterator, Dict, Optional, Tuple
+from typing import Any, Generator, Iterator, Dict, Optional, Tuple
 
 from psycopg.pq import TransactionStatus
 from rhosocial.activerecord.backend.errors import ConnectionError
@@ -48,6 +48,10 @@ def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[D
         return None
     return {k: v if isinstance(v, tuple) else (v, None) for k, v in column_adapters.items()}
 
+
+
+# (rows, description) batches from a named cursor; closable (aclosing/closing)
+_Batches = Generator[Tuple[Any, Any], None, None]
 
 class AsyncStreamMixin:
     def stream(
@@ -95,7 +99,7 @@ class AsyncStreamMixin:
                 page_index += 1
                 start = time.perf_counter()
 
-    def _server_cursor_batches(self, query: str, values: Any, size: int) -> Iterator[Tuple[Any, Any]]:
+    def _server_cursor_batches(self, query: str, values: Any, size: int) -> _Batches:
         """Yield ``(rows, description)`` batches of ``query`` read through a named cursor."""
         if size < 1:
             raise ValueError("batch_size must be at least 1")

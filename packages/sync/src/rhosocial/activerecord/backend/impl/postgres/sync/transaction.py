@@ -11,7 +11,7 @@ restores it, and later statements commit with what came before the savepoint.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator, Iterable, Optional, Union
+from typing import Any, Iterator, Iterable, List, Optional, Union
 
 from rhosocial.activerecord.backend.errors import TransactionError
 from rhosocial.activerecord.backend.transaction import TransactionManager, TransactionState
@@ -23,6 +23,9 @@ __all__ = ["PostgresTransactionManager"]
 
 class PostgresTransactionManager(PostgresTransactionMixin, TransactionManager):
     """Nested transactions via savepoints; isolation, READ ONLY and DEFERRABLE in one BEGIN."""
+
+    _active_savepoints: List[str]
+    _deferrable: Optional[bool]
 
     # True from a successful BEGIN until the outermost COMMIT/ROLLBACK has ended:
     # the core lowers the nesting level *before* sending COMMIT, so the level alone
