@@ -134,7 +134,9 @@ def build_copy_plan(
     )
 
 
-def rows_as_sequences(rows: Sequence[Any], columns: Optional[Sequence[str]]) -> Tuple[Sequence[Any], Optional[List[str]]]:
+def rows_as_sequences(
+    rows: Sequence[Any], columns: Optional[Sequence[str]]
+) -> Tuple[Sequence[Any], Optional[List[str]]]:
     """Accept rows as sequences or as dicts; dict rows are turned into sequences.
 
     Returns ``(rows, columns)``; with dict rows and no ``columns`` the keys of

@@ -165,7 +165,9 @@ class AsyncBulkMixin:
         except BaseException as exc:
             raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
 
-    def _format_copy_data(self, cursor: Any, rows: Sequence[Any], plan: CopyPlan, connection: Any) -> Tuple[bytes, bool]:
+    def _format_copy_data(
+        self, cursor: Any, rows: Sequence[Any], plan: CopyPlan, connection: Any
+    ) -> Tuple[bytes, bool]:
         """COPY data for ``rows``: binary if possible, else text (formatting fails before any I/O)."""
         timezone = connection.info.timezone
         suggestions = self.get_default_adapter_suggestions()  # type: ignore[attr-defined]

@@ -15,9 +15,9 @@ broken, and the backend's own connection-loss policy applies).
 
 from __future__ import annotations
 
+import logging
 from asyncio import Lock as PoolLock  # async-only
 from asyncio import current_task  # async-only
-import logging
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from psycopg.pq import TransactionStatus
