@@ -18,7 +18,6 @@ import os
 os.environ["TESTSUITE_PROVIDER_REGISTRY"] = "tests.suite.providers.registry:provider_registry"
 
 import pytest  # noqa: E402
-
 from rhosocial.activerecord.testsuite import conftest as _suite_root  # noqa: E402
 from rhosocial.activerecord.testsuite.benchmark import conftest as _suite_bench  # noqa: E402
 

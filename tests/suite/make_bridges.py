@@ -45,15 +45,16 @@ def _dotted(rel: Path) -> str:
 
 def bridge_text(rel: Path) -> str:
     root = suite_root()
-    lines = [MARK, f'"""Bridge to {PKG} module {rel.as_posix()}."""', ""]
+    lines = [MARK, "# ruff: noqa  (generated; import order matters: outer conftests, inner ones, then tests)",
+             f'"""Bridge to the suite module {rel.as_posix()}."""', ""]
     # conftest.py files from the group folder down to the module's folder (not the suite root's:
     # its hooks are re-exported by tests/suite/conftest.py).
     parts = rel.parent.parts
     for depth in range(1, len(parts) + 1):
         conf = Path(*parts[:depth]) / "conftest.py"
         if (root / conf).exists():
-            lines.append(f"from {_dotted(conf)} import *  # noqa: F401,F403 (fixtures)")
-    lines.append(f"from {_dotted(rel)} import *  # noqa: F401,F403")
+            lines.append(f"from {_dotted(conf)} import *  # fixtures")
+    lines.append(f"from {_dotted(rel)} import *")
     return "\n".join(lines) + "\n"
 
 

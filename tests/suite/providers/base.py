@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Type
+from typing import List, Sequence, Tuple
 
 from . import schema
 from .scenarios import get_config, get_enabled_scenarios

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Tuple, Type
-
 from rhosocial.activerecord.testsuite.core.protocols import WorkerTestProtocol
 from rhosocial.activerecord.testsuite.feature.basic.interfaces import IBasicAsyncProvider, IBasicSyncProvider
 
-from . import schema
 from .base import AsyncProviderBase, SyncProviderBase
 from .worker import WorkerParamsMixin
 
@@ -44,11 +41,6 @@ PLAN = {
     "product_with_column_and_adapter": ("basic", [("ProductWithColumnAndAdapter",
                                                    "AsyncProductWithColumnAndAdapter", "product")]),
 }
-
-# Worker processes of the suite ask for a table by name.
-WORKER_TABLES = {"users": ("basic", "users"), "orders": ("query", "orders"), "order_items": ("query", "order_items"),
-                 "posts": ("query", "posts"), "comments": ("query", "comments")}
-
 
 def _pairs(key: str, is_async: bool):
     file, entries = PLAN[key]

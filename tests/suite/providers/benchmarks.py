@@ -147,7 +147,6 @@ class FastAPIBenchmarkProvider:
 
     async def setup_benchmark_async(self, scenario: str, size: str, connection_strategy: str = "context"):
         import httpx
-
         from rhosocial.activerecord.connection.pool import AsyncBackendPool, PoolConfig
         from rhosocial.activerecord.testsuite.benchmark.fastapi.app import create_fastapi_benchmark_app
 

@@ -96,7 +96,7 @@ def ensure(file: str, tables: Iterable[str], extra_sql: Optional[List[str]] = No
         conn.execute(";\n".join(
             [s for t, d in wanted for s in (f'DROP TABLE IF EXISTS "{t}" CASCADE', d.rstrip().rstrip(";"))]
             + list(extra_sql or [])))
-    for t, d in rebuild:
+    for t, _ in rebuild:
         _sequences[t] = _owned_sequences(conn, t)
     for t, d in wanted:
         _present[t] = d
