@@ -9,7 +9,8 @@ from rhosocial.activerecord.backend.expression import RawSQLExpression
 
 from .helpers import raw
 
-pytestmark = pytest.mark.asyncio
+# ~1 minute each under tracemalloc: run on the default server, left out of the version matrix
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 MILLION = "SELECT g AS id, md5(g::text) AS payload, g * 2 AS twice FROM generate_series(1, 1000000) g"
 LIMIT = 50 * 1024 * 1024

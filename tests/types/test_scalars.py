@@ -199,8 +199,9 @@ def test_text_search(db):
     assert len(db.all(M.query().where("doc @@ ?::tsquery", ("cat & !dog",)))) == 1
     assert len(db.all(M.query().where("to_tsvector('english', body) @@ plainto_tsquery('english', ?)",
                                       ("rat",)))) == 1
-    assert len(db.all(M.query().where("to_tsvector('english', body) @@ websearch_to_tsquery('english', ?)",
-                                      ('"fat cat" -dog',)))) == 1
+    if db.major >= 11:  # websearch_to_tsquery arrived in PostgreSQL 11
+        assert len(db.all(M.query().where("to_tsvector('english', body) @@ websearch_to_tsquery('english', ?)",
+                                          ('"fat cat" -dog',)))) == 1
 
 
 def test_network_types(db):

@@ -51,7 +51,9 @@ BINARY = pq.Format.BINARY
 #: Column name, the oid to dump with (a domain's base type), generated flag, in attnum order.
 COLUMN_TYPES_SQL = (
     "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, "
-    "a.attgenerated <> '' OR a.attidentity = 'a' "
+    # attgenerated exists from PostgreSQL 12: read it through to_jsonb so that one
+    # query serves every major (absent key -> NULL -> not generated).
+    "COALESCE(to_jsonb(a) ->> 'attgenerated', '') <> '' OR a.attidentity = 'a' "
     "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
     "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
     "ORDER BY a.attnum"
