@@ -57,6 +57,8 @@ NAMES = {
     "AsyncNotifyMixin": "SyncNotifyMixin",
     "AsyncBulkMixin": "BulkMixin",
     "AsyncPoolMixin": "PoolMixin",
+    "AsyncReplicaMixin": "ReplicaMixin",
+    "AsyncStreamMixin": "StreamMixin",
     "AsyncWriteAdaptersMixin": "WriteAdaptersMixin",
     "asynccontextmanager": "contextmanager",
     "aclosing": "closing",

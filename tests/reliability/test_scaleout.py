@@ -250,3 +250,25 @@ def test_pgbouncer_rejects_startup_server_settings_clearly(flavour, bouncer):
         assert proxy.password not in str(info.value)
 
     run(body())
+
+
+def test_read_replica_routing(flavour, cluster):
+    """With read_replica_host set, plain reads outside transactions run on the standby;
+    writes, reads inside a transaction and locking reads stay on the primary."""
+    primary, standby = cluster
+    api = _api(flavour, primary, read_replica_host=standby.host, read_replica_port=standby.port)
+    row_id = 1000 if flavour == "sync" else 1001
+
+    async def scenario():
+        assert (await _where(api))["standby"] is True                      # routed read
+        await api.execute("INSERT INTO replicated VALUES (%s, 'routed write')", (row_id,))
+        await api.begin()
+        assert (await _where(api))["standby"] is False                     # inside a transaction
+        await api.commit()
+        rows = await api.rows("SELECT pg_is_in_recovery() AS standby FROM replicated WHERE id = 1 FOR UPDATE")
+        assert rows == [{"standby": False}]                                # row locks: primary
+        wait_for_replay(primary, standby)
+        assert await api.value("SELECT v FROM replicated WHERE id = %s", (row_id,)) == "routed write"
+        await api.execute("DELETE FROM replicated WHERE id = %s", (row_id,))
+
+    run(scenario(), api)

@@ -146,6 +146,8 @@ class PostgresConnectionConfig(ConnectionConfig):
 
     # client-side behaviour
     prepare_threshold: Optional[int] = 5
+    read_replica_host: Optional[str] = None  # route plain reads to this standby (aio/replica.py)
+    read_replica_port: Optional[Any] = None
     pool_min_size: Optional[int] = None
     pool_max_size: Optional[int] = None
     pool_timeout: float = 30.0
@@ -274,6 +276,16 @@ class PostgresConnectionConfig(ConnectionConfig):
         max_size = self.pool_max_size if self.pool_max_size is not None else max(min_size, 4)
         return dict(min_size=min_size, max_size=max_size, timeout=self.pool_timeout,
                     max_idle=self.pool_max_idle, max_lifetime=self.pool_max_lifetime)
+
+    def replica_config(self) -> "PostgresConnectionConfig":
+        """The same settings, pointed at the read replica (and no further replica)."""
+        updates: Dict[str, Any] = {"host": self.read_replica_host, "read_replica_host": None,
+                                   "read_replica_port": None}
+        if self.read_replica_port is not None:
+            updates["port"] = self.read_replica_port
+        if self.target_session_attrs is None:
+            updates["target_session_attrs"] = "standby"
+        return self.clone(**updates)
 
     def effective_server_settings(self) -> Dict[str, str]:
         """All server settings sent at start-up, convenience fields included."""

@@ -32,6 +32,7 @@ from .explain import AsyncPostgresExplainMixin
 from .introspection import AsyncIntrospectionBackendMixin
 from .notify import AsyncNotifyMixin
 from .pool import AsyncPoolMixin
+from .replica import AsyncReplicaMixin
 from .streaming import AsyncStreamMixin
 from .transaction import AsyncPostgresTransactionManager
 from .writes import AsyncWriteAdaptersMixin
@@ -47,6 +48,7 @@ class AsyncPostgresBackend(
     AsyncIntrospectionBackendMixin,
     AsyncPostgresExplainMixin,
     AsyncNotifyMixin,
+    AsyncReplicaMixin,
     AsyncWriteAdaptersMixin,
     AsyncBulkMixin,
     AsyncStreamMixin,
@@ -193,6 +195,10 @@ class AsyncPostgresBackend(
     ) -> QueryResult:
         if options is None:
             options = _DDL_OPTIONS
+        elif self.config.read_replica_host is not None:
+            replica = self._replica_for(sql, options)
+            if replica is not None:
+                return await replica.execute(sql, params, options=options)
         try:
             if self._pool is None and not self.config.pooled:
                 return await self._run(await self._usable_connection(), sql, params, options)

@@ -34,7 +34,8 @@ from .explain import SyncPostgresExplainMixin
 from .introspection import SyncIntrospectionBackendMixin
 from .notify import SyncNotifyMixin
 from .pool import PoolMixin
-from .streaming import AsyncStreamMixin
+from .replica import ReplicaMixin
+from .streaming import StreamMixin
 from .transaction import PostgresTransactionManager
 from .writes import WriteAdaptersMixin
 
@@ -49,9 +50,10 @@ class PostgresBackend(
     SyncIntrospectionBackendMixin,
     SyncPostgresExplainMixin,
     SyncNotifyMixin,
+    ReplicaMixin,
     WriteAdaptersMixin,
     BulkMixin,
-    AsyncStreamMixin,
+    StreamMixin,
     PoolMixin,
     PostgresBackendMixin,
     StorageBackend,
@@ -195,6 +197,10 @@ class PostgresBackend(
     ) -> QueryResult:
         if options is None:
             options = _DDL_OPTIONS
+        elif self.config.read_replica_host is not None:
+            replica = self._replica_for(sql, options)
+            if replica is not None:
+                return replica.execute(sql, params, options=options)
         try:
             if self._pool is None and not self.config.pooled:
                 return self._run(self._usable_connection(), sql, params, options)

@@ -37,7 +37,7 @@ from psycopg.pq import TransactionStatus
 from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import BatchDQLResult
 
-__all__ = ["AsyncStreamMixin"]
+__all__ = ["StreamMixin"]
 
 _IDLE = TransactionStatus.IDLE
 _names = itertools.count(1)
@@ -53,7 +53,7 @@ def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[D
 # (rows, description) batches from a named cursor; closable (aclosing/closing)
 _Batches = Generator[Tuple[Any, Any], None, None]
 
-class AsyncStreamMixin:
+class StreamMixin:
     def stream(
         self,
         sql: str,
