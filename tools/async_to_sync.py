@@ -68,7 +68,6 @@ NAMES = {
     "__anext__": "__next__",
     "StopAsyncIteration": "StopIteration",
     "aio": "sync",
-    "asyncio": "threading_compat",
     "acompat": "scompat",
 }
 
@@ -79,6 +78,8 @@ TEXT = {
     "Asynchronous": "Synchronous",
     "rhosocial-activerecord-postgres-async": "rhosocial-activerecord-postgres-sync",
     "asyncio": "threads",
+    "async with": "with",
+    "async for": "for",
     "async": "sync",
 }
 _TEXT_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, TEXT), key=len, reverse=True)) + r")\b")
@@ -119,6 +120,9 @@ def convert(source: str) -> str:
             following = tokens[index + 1]
             end = following.start if following.start[0] == tok.start[0] else tok.end
             edits.append((tok.start[0], tok.start[1], end[1], ""))
+        elif tok.string in ("asyncio", "aclosing_async"):
+            # no sync twin exists: such a line must carry `# async-only` (and a `# sync-only:` twin)
+            raise SystemExit(f"line {tok.start[0]}: unmarked use of {tok.string!r} has no sync equivalent")
         elif tok.string in NAMES:
             edits.append((tok.start[0], tok.start[1], tok.end[1], NAMES[tok.string]))
     out = text.splitlines(keepends=True)

@@ -94,3 +94,27 @@ async def test_jsonb_question_mark_operators_via_escape(db, table):
     sql = convert_qmark_placeholder(db.dialect, f'SELECT count(*) AS n FROM "{table}" WHERE j \\? ? OR j \\?| ?')
     rows = (await db.execute(sql, ("a", ["zz"]), options=DQL)).data
     assert rows == [{"n": 1}]
+
+
+class _CommaList:
+    """A user's field adapter: list <-> 'a,b' text (declared with UseAdapter(..., str))."""
+
+    supported_types = {list: {str}}
+
+    def to_database(self, value, target_type, options=None):
+        return ",".join(value)
+
+    def from_database(self, value, target_type, options=None):
+        return value.split(",") if value else []
+
+
+async def test_field_adapters_apply_to_inserts_and_bulk_inserts(db, table):
+    from rhosocial.activerecord.backend.options import InsertOptions
+
+    await db.execute(f'CREATE TABLE "{table}" (id INT PRIMARY KEY, tags TEXT)')
+    adapters = {"tags": (_CommaList(), list)}
+    await db.insert(InsertOptions(table=table, data={"id": 1, "tags": ["a", "b"]}, column_adapters=adapters))
+    await db.bulk_insert(BulkInsertOptions(table=table, columns=["id", "tags"], rows=[[2, ["c"]], [3, ["d", "e"]]],
+                                           column_adapters=adapters))
+    rows = (await db.execute(f'SELECT id, tags FROM "{table}" ORDER BY id', options=DQL)).data
+    assert rows == [{"id": 1, "tags": "a,b"}, {"id": 2, "tags": "c"}, {"id": 3, "tags": "d,e"}]

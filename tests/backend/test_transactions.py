@@ -179,3 +179,23 @@ async def test_mode_read_only_via_transaction_block(db):
     async with tm.transaction(mode=TransactionMode.READ_ONLY):
         assert await _show(db, "transaction_read_only") == "on"
     assert tm.transaction_mode == TransactionMode.READ_WRITE
+
+
+async def test_swallowed_error_in_nested_block_keeps_the_parent(db, table):
+    """A nested block whose error was swallowed must not be committed, and only that block
+    is undone: the parent's work survives."""
+    await _create(db, table)
+    tm = db.transaction_manager
+    async with tm.transaction():
+        await db.execute(f'INSERT INTO "{table}" VALUES (1, NULL)')
+        async with tm.transaction():
+            await db.execute(f'INSERT INTO "{table}" VALUES (2, NULL)')
+            with pytest.raises(TransactionError, match="cannot be committed"):
+                async with tm.transaction():
+                    await db.execute(f'INSERT INTO "{table}" VALUES (3, NULL)')
+                    try:
+                        await db.execute(f'INSERT INTO "{table}" VALUES (3, NULL)')
+                    except IntegrityError:
+                        pass  # swallowed: the savepoint is aborted
+        await db.execute(f'INSERT INTO "{table}" VALUES (4, NULL)')
+    assert await _ids(db, table) == [1, 2, 4]

@@ -40,17 +40,37 @@ async def test_stream_yields_all_rows_in_batches(db):
     assert not db.in_transaction
 
 
+def _streaming_sessions(admin, db) -> int:
+    """Sessions of the test database (other than the backend's own) holding a cursor's transaction."""
+    return admin.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND pid <> %s AND state = 'idle in transaction'",
+        (raw(db)._connection.info.backend_pid,),
+    ).fetchone()[0]
+
+
+async def test_stream_does_not_capture_the_callers_statements(db, table):
+    """Statements made while iterating a stream outside a transaction are not part of the
+    stream's transaction: closing the stream early keeps them (review finding)."""
+    await db.execute(f'CREATE TABLE "{table}" (n int)')
+    iterator = iterator_of(db.stream(SERIES, (100,), batch_size=10))
+    for row in await drain(iterator, limit=3):
+        await db.execute(f'INSERT INTO "{table}" VALUES (%s)', (row["n"],))
+    await close(iterator)  # rolls back the stream's own transaction only
+    rows = (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data
+    assert rows == [{"c": 3}]
+
+
 async def test_stream_uses_a_server_side_cursor(db, admin):
     iterator = iterator_of(db.stream(SERIES, (50,), batch_size=10))
     first = await drain(iterator, limit=1)
     assert first == [{"n": 1, "label": "r1"}]
-    pid = raw(db)._connection.info.backend_pid
-    declared = admin.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'idle in transaction'", (pid,)
-    ).fetchone()[0]
-    assert declared == 1  # the stream's own transaction holds the cursor
-    await close(iterator)
+    assert _streaming_sessions(admin, db) == 1  # the stream's own transaction holds the cursor,
+    # on a connection of its own: the backend's session stays free for other statements
     assert raw(db)._connection.info.transaction_status == TransactionStatus.IDLE
+    assert (await db.execute("SELECT 2 AS two", options=DQL)).data == [{"two": 2}]
+    await close(iterator)
+    assert _streaming_sessions(admin, db) == 0
 
 
 async def test_stream_closed_early_ends_its_transaction(db):
@@ -101,11 +121,7 @@ async def test_execute_batch_dql_pages_through_a_server_side_cursor(db, admin):
     first = await drain(pages, limit=1)
     assert first[0].page_size == 1000 and first[0].has_more
     assert first[0].data[0] == {"n": 1}
-    cursors = admin.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'idle in transaction'",
-        (raw(db)._connection.info.backend_pid,),
-    ).fetchone()[0]
-    assert cursors == 1
+    assert _streaming_sessions(admin, db) == 1
     rest = await drain(pages)
     assert [p.page_size for p in rest] == [1000, 500]
     assert rest[-1].page_index == 2 and not rest[-1].has_more

@@ -64,6 +64,7 @@ class PostgresBackendMixin:
     def _init_postgres(self) -> None:
         self._dialect = PostgresDialect()
         self._adapter_suggestions: Optional[Dict[Type, Tuple[Any, Type]]] = None
+        self._default_adapter_ids: Optional[frozenset] = None
         self._server_version: Optional[Tuple[int, int, int]] = None
         self._pool: Any = None
         self._registered_types: List[Tuple[Any, Any]] = []  # (spec, TypeInfo)
@@ -139,28 +140,54 @@ class PostgresBackendMixin:
             return params_list
         return [self._adapt_params(params) for params in params_list]
 
+    def _custom_adapters(self, column_adapters: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        """The model's own field adapters (``UseAdapter``) among ``column_adapters``:
+        those that are not one of the backend's default suggestions."""
+        if not column_adapters:
+            return {}
+        defaults = self._default_adapter_ids
+        if defaults is None:
+            defaults = self._default_adapter_ids = frozenset(
+                id(adapter) for adapter, _ in self.get_default_adapter_suggestions().values())
+        return {column: info[0] for column, info in column_adapters.items() if id(info[0]) not in defaults}
+
+    @staticmethod
+    def _to_database_with(adapter: Any, value: Any) -> Any:
+        """Convert with a field adapter when it names exactly one driver type for the value."""
+        if value is None or hasattr(value, "to_sql"):
+            return value
+        targets = getattr(adapter, "supported_types", {}).get(type(value))
+        if not targets or len(targets) != 1:
+            return value
+        return adapter.to_database(value, next(iter(targets)))
+
     def _apply_field_adapters(self, data: Dict[str, Any], column_adapters: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         """Convert written values with the model's own field adapters (``UseAdapter``).
 
-        Only adapters that are not the backend's default suggestions are applied,
-        and only when the adapter names exactly one driver type for the value's type.
-        Returns ``data`` itself when nothing changes.
+        The core converts parameters by exact Python type only; a field adapter is
+        the user's declaration of how that column is stored. Returns ``data`` itself
+        when nothing applies.
         """
-        if not column_adapters:
+        custom = self._custom_adapters(column_adapters)
+        if not custom or custom.keys().isdisjoint(data):
             return data
-        defaults = {id(adapter) for adapter, _ in self.get_default_adapter_suggestions().values()}
-        out = None
-        for column, value in data.items():
-            info = column_adapters.get(column)
-            if info is None or value is None or hasattr(value, "to_sql") or id(info[0]) in defaults:
-                continue
-            targets = getattr(info[0], "supported_types", {}).get(type(value))
-            if not targets or len(targets) != 1:
-                continue
-            if out is None:
-                out = dict(data)
-            out[column] = info[0].to_database(value, next(iter(targets)))
-        return data if out is None else out
+        return {column: self._to_database_with(custom[column], value) if column in custom else value
+                for column, value in data.items()}
+
+    def _apply_field_adapters_rows(self, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                                   column_adapters: Optional[Dict[str, Any]]) -> Sequence[Sequence[Any]]:
+        """``_apply_field_adapters`` for the rows of a bulk insert (same columns in every row)."""
+        custom = self._custom_adapters(column_adapters)
+        plan = [(index, custom[column]) for index, column in enumerate(columns) if column in custom]
+        if not plan:
+            return rows
+        out = []
+        for row in rows:
+            row = list(row)
+            for index, adapter in plan:
+                row[index] = self._to_database_with(adapter, row[index])
+            out.append(row)
+        return out
 
     def _prepare_sql_and_params(self, sql: str, params: Optional[Any]) -> Tuple[str, Any]:
         # Always hand psycopg a parameter sequence so that "%%" means "%" in
@@ -290,7 +317,8 @@ class PostgresBackendMixin:
             from rhosocial.activerecord.backend.errors import QueryError
 
             raise QueryError(f"PostgreSQL type {spec.name!r} does not exist in database {self.config.database!r}")
-        self._registered_types = [(s, i) for s, i in self._registered_types if s.name != spec.name]
+        # mutated in place: a read replica backend shares this list
+        self._registered_types[:] = [(s, i) for s, i in self._registered_types if s.name != spec.name]
         self._registered_types.append((spec, info))
 
     def _apply_registered_types(self, connection: Any) -> None:

@@ -19,22 +19,33 @@ __all__ = ["closed_while_idle"]
 
 
 def closed_while_idle(connection: Any) -> bool:
-    """True if the idle connection is known dead (caller must not be mid-query)."""
+    """True if the idle connection is known dead.
+
+    Only an *idle* connection is probed: when another task or thread holds the
+    connection's lock, or a query is in flight, reading from the socket here would
+    steal that query's result; the caller will then simply wait for the lock.
+    """
     pgconn = connection.pgconn
+    if pgconn.status != pq.ConnStatus.OK:
+        return True
+    lock = getattr(connection, "lock", None)
+    if (lock is not None and lock.locked()) or pgconn.transaction_status == pq.TransactionStatus.ACTIVE:
+        return False
+    try:
+        poller = select.poll()  # unlike select(), works for any descriptor number
+        poller.register(pgconn.socket, select.POLLIN)
+    except Exception:  # closed socket / bad fd
+        return True
     # A terminated session sends a FATAL message, then closes: reading the
     # message and reading the end of file can take two rounds.
     for _ in range(3):
-        if pgconn.status != pq.ConnStatus.OK:
-            return True
-        try:
-            readable, _, _ = select.select([pgconn.socket], [], [], 0)
-        except Exception:  # closed socket / bad fd
-            return True
-        if not readable:
+        if not poller.poll(0):
             return False
         # Something arrived while idle: a notification, a parameter status, or EOF.
         try:
             pgconn.consume_input()
         except Exception:
+            return True
+        if pgconn.status != pq.ConnStatus.OK:
             return True
     return pgconn.status != pq.ConnStatus.OK

@@ -142,6 +142,9 @@ def _error_class(exc: BaseException) -> Type[DatabaseError]:
     if sqlstate:
         cls = _BY_CODE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2])
         if cls is not None:
+            # 57014 is shared by cancel requests and statement_timeout; only the message
+            # tells them apart, and it is localised: best effort (English lc_messages),
+            # otherwise the error stays a QueryCanceledError.
             if cls is QueryCanceledError and "statement timeout" in str(exc):
                 return StatementTimeoutError
             return cls

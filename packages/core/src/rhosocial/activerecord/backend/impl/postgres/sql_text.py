@@ -21,68 +21,91 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterator, Tuple
 
-__all__ = ["escape_percent"]
+__all__ = ["escape_percent", "split_sql"]
 
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _NAMED_PLACEHOLDER = re.compile(r"%\([^)]+\)[sbt]")
 
 
-@lru_cache(maxsize=4096)
+# Like psycopg's own query cache: long generated statements (a 65535-parameter
+# INSERT is ~260 KB) are escaped every time rather than kept in memory.
+MAX_CACHED_LENGTH = 4096
+
+
 def escape_percent(sql: str) -> str:
     """Return ``sql`` with every literal ``%`` doubled (see module docstring)."""
     if "%" not in sql:
         return sql
-    out: list[str] = []
+    if len(sql) > MAX_CACHED_LENGTH:
+        return _escape(sql)
+    return _escape_cached(sql)
+
+
+def split_sql(sql: str) -> Iterator[Tuple[str, bool]]:
+    """Cut ``sql`` into ``(text, is_code)`` segments: string literals, quoted
+    identifiers, dollar-quoted bodies and comments are not code. One lexer for
+    every rewrite of SQL text (percent escaping here, DDL literal inlining)."""
     i, n = 0, len(sql)
+    code_start = 0
     while i < n:
         c = sql[i]
+        end = -1
         if c == "'" or c == '"':
             end = _quoted_end(sql, i, c)
-            out.append(sql[i:end].replace("%", "%%"))
-            i = end
         elif c == "-" and sql.startswith("--", i):
             end = sql.find("\n", i)
             end = n if end < 0 else end
-            out.append(sql[i:end].replace("%", "%%"))
-            i = end
         elif c == "/" and sql.startswith("/*", i):
             end = sql.find("*/", i + 2)
             end = n if end < 0 else end + 2
-            out.append(sql[i:end].replace("%", "%%"))
-            i = end
         elif c == "$" and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
             match = _DOLLAR_TAG.match(sql, i)
             if match:
                 tag = match.group(0)
                 end = sql.find(tag, match.end())
                 end = n if end < 0 else end + len(tag)
-                out.append(sql[i:end].replace("%", "%%"))
-                i = end
-            else:
-                out.append(c)
-                i += 1
-        elif c == "%":
-            nxt = sql[i + 1] if i + 1 < n else ""
+        if end < 0:
+            i += 1
+            continue
+        if code_start < i:
+            yield sql[code_start:i], True
+        yield sql[i:end], False
+        i = code_start = end
+    if code_start < n:
+        yield sql[code_start:], True
+
+
+def _escape(sql: str) -> str:
+    out: list[str] = []
+    for text, is_code in split_sql(sql):
+        if not is_code:
+            out.append(text.replace("%", "%%"))
+            continue
+        i, n = 0, len(text)
+        while i < n:
+            j = text.find("%", i)
+            if j < 0:
+                out.append(text[i:])
+                break
+            out.append(text[i:j])
+            nxt = text[j + 1] if j + 1 < n else ""
             if nxt in ("s", "b", "t", "%"):
-                out.append(sql[i : i + 2])
-                i += 2
+                out.append(text[j : j + 2])
+                i = j + 2
+                continue
+            named = _NAMED_PLACEHOLDER.match(text, j)
+            if named:
+                out.append(named.group(0))
+                i = named.end()
             else:
-                named = _NAMED_PLACEHOLDER.match(sql, i)
-                if named:
-                    out.append(named.group(0))
-                    i = named.end()
-                else:
-                    out.append("%%")
-                    i += 1
-        else:
-            # copy a run of ordinary characters at once
-            j = i + 1
-            while j < n and sql[j] not in "'\"-/$%":
-                j += 1
-            out.append(sql[i:j])
-            i = j
+                out.append("%%")  # the modulo operator
+                i = j + 1
     return "".join(out)
+
+
+_escape_cached = lru_cache(maxsize=1024)(_escape)
 
 
 def _quoted_end(sql: str, start: int, quote: str) -> int:

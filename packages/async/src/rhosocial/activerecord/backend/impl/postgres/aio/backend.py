@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import psycopg
 from rhosocial.activerecord.backend.base import AsyncStorageBackend
-from rhosocial.activerecord.backend.errors import ConnectionError
+from rhosocial.activerecord.backend.errors import ConnectionError, DatabaseError
 from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.result import QueryResult
 from rhosocial.activerecord.backend.schema import StatementType
@@ -86,6 +86,15 @@ class AsyncPostgresBackend(
         if self.logger.isEnabledFor(logging.INFO):
             self.logger.info("Connected to PostgreSQL %s", self.config.safe_description())
 
+    async def _open_dedicated_connection(self) -> Any:
+        """A separate session with this backend's settings and registered types."""
+        try:
+            connection = await psycopg.AsyncConnection.connect(**self._connect_kwargs())
+        except psycopg.Error as exc:
+            raise self._connect_error(exc) from None
+        self._apply_registered_types(connection)
+        return connection
+
     async def disconnect(self) -> None:
         if self._pool is not None:
             await self._close_pool()
@@ -110,7 +119,7 @@ class AsyncPostgresBackend(
         try:
             await self.execute("SELECT 1")
             return True
-        except (psycopg.Error, ConnectionError):
+        except (psycopg.Error, DatabaseError):
             if not reconnect or self.in_transaction:
                 return False
         try:
@@ -157,6 +166,12 @@ class AsyncPostgresBackend(
                 info = await spec.info_class.fetch(connection, spec.name)
                 self._remember_type(spec, info)
             self._apply_registered_types(connection)
+        if self._pool is not None and hasattr(self._pool, "drain"):
+            # connections already idle in the pool predate the registration: replace them
+            await self._pool.drain()
+        if self._read_replica is not None:
+            # the replica shares the registrations; its open session reconnects lazily
+            await self._read_replica.disconnect()
 
     async def get_server_version(self) -> Tuple[int, int, int]:
         if self._server_version is None:
@@ -187,7 +202,7 @@ class AsyncPostgresBackend(
 
     # -- execution --------------------------------------------------------
     def _get_cursor(self) -> Any:
-        # psycopg's AsyncConnection.cursor() is not a coroutine (the core awaits it).
+        # psycopg's AsyncConnection.cursor() is not a coroutine (the core awaits it).  # async-only
         return self._connection.cursor()
 
     async def execute(

@@ -61,6 +61,11 @@ class AsyncBulkMixin:
         columns = list(options.columns)
         if not rows or not columns:
             return await super().bulk_insert(options)  # type: ignore[misc]
+        # the model's own field adapters, as save() applies them (aio/writes.py)
+        adapted_rows = self._apply_field_adapters_rows(columns, rows, options.column_adapters)  # type: ignore[attr-defined]
+        if adapted_rows is not rows:
+            rows = adapted_rows
+            options = dataclasses.replace(options, rows=rows)
         flat = [value for row in rows for value in row]
         if len(flat) != len(rows) * len(columns):
             raise ValueError("bulk_insert: every row needs one value per column")

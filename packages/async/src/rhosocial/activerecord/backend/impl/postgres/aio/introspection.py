@@ -49,12 +49,12 @@ class AsyncCatalogExecutor(AsyncIntrospectorExecutor):
         """Run one catalogue query. With ``optional=True`` a server error is logged and
         an empty list returned, inside a savepoint when a transaction is open (so the
         caller's transaction survives)."""
-        connection = await self._backend._usable_connection()
         try:
-            if optional:
-                async with connection.transaction():
-                    return await self._fetch(connection, sql, params)
-            return await self._fetch(connection, sql, params)
+            async with self._backend._borrowed() as connection:  # session, pinned, or a pool loan
+                if optional:
+                    async with connection.transaction():
+                        return await self._fetch(connection, sql, params)
+                return await self._fetch(connection, sql, params)
         except psycopg.Error as exc:
             if optional:
                 logger.warning("optional catalogue query failed, skipped: %s", str(exc).strip())
@@ -188,6 +188,9 @@ class AsyncIntrospectionBackendMixin(IntrospectorBackendMixin):
         # Every statement of execute() ends here: a command tag such as CREATE, ALTER,
         # DROP, COMMENT, GRANT or ROLLBACK drops the cached catalogue facts.
         introspector = self._introspector_instance
-        if introspector is not None and is_schema_change(cursor.statusmessage, cursor.description is not None):
+        # pgresult.nfields, not cursor.description: the latter rebuilds Column objects
+        if introspector is not None and is_schema_change(
+            cursor.statusmessage, cursor.pgresult is not None and cursor.pgresult.nfields > 0
+        ):
             introspector.clear_cache()
         return super()._result(cursor, data, duration)

@@ -120,7 +120,11 @@ class AsyncPoolMixin:
         if self._pool is None:
             return
         key = _context_key()
-        if key not in self._pinned:
+        pinned = self._pinned.get(key)
+        if pinned is not None and self._is_broken(pinned):
+            await self._unpin_connection()  # the pool discards it
+            pinned = None
+        if pinned is None:
             self._pinned[key] = await self._getconn_alive()
 
     async def _unpin_connection(self) -> None:

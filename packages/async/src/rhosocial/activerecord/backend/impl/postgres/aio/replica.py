@@ -32,6 +32,8 @@ class AsyncReplicaMixin:
             self._read_replica = backend_class(connection_config=replica_config,
                                                logging_config=self._logging_config)  # type: ignore[attr-defined]
             self._read_replica._dialect = self._dialect  # type: ignore[attr-defined]  # same major
+            # the same registered types (enums, composites, ...) on the replica's connections
+            self._read_replica._registered_types = self._registered_types  # type: ignore[attr-defined]
         return self._read_replica
 
     def _replica_for(self, sql: str, options: Any) -> Any:

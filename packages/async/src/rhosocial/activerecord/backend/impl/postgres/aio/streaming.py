@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from contextlib import aclosing
+from contextlib import aclosing, nullcontext
 from typing import Any, AsyncGenerator, AsyncIterator, Dict, Optional, Tuple
 
 from psycopg.pq import TransactionStatus
@@ -102,8 +102,15 @@ class AsyncStreamMixin:
         """Yield ``(rows, description)`` batches of ``query`` read through a named cursor."""
         if size < 1:
             raise ValueError("batch_size must be at least 1")
+        dedicated = None
         try:
-            async with self._borrowed() as connection:  # type: ignore[attr-defined]
+            if not self.config.pooled and not self._holds_transaction():  # type: ignore[attr-defined]
+                # Outside a transaction the stream needs one of its own; on the shared
+                # session it would swallow (and, closed early, roll back) the caller's
+                # statements made while iterating. A pool lends a separate connection anyway.
+                dedicated = await self._open_dedicated_connection()  # type: ignore[attr-defined]
+            source = self._borrowed() if dedicated is None else nullcontext(dedicated)  # type: ignore[attr-defined]
+            async with source as connection:
                 own = connection.info.transaction_status == _IDLE
                 if own:
                     await connection.execute("BEGIN")
@@ -131,3 +138,6 @@ class AsyncStreamMixin:
             raise
         except BaseException as exc:
             raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
+        finally:
+            if dedicated is not None:
+                await dedicated.close()

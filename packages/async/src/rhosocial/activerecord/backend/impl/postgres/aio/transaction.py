@@ -34,11 +34,25 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
         # A new transaction may start on a fresh connection if the old one died
         # while idle; inside a transaction the backend never reconnects.
         await self._backend.reconnect_if_lost()
-        await super()._do_begin()
+        try:
+            await super()._do_begin()
+        except BaseException:
+            # No transaction started: give back the connection pinned for it.
+            await self._backend._unpin_connection()
+            raise
         self._server_transaction = True
 
     async def commit(self) -> None:
         outermost = self._transaction_level == 1
+        if not outermost and self._transaction_level > 1 and self._backend._transaction_aborted():
+            # An error inside this nested block was swallowed: RELEASE would fail after the
+            # core popped this level's savepoint, and a rollback would then undo the
+            # *parent's* work. Refuse before touching anything: rollback() (which a
+            # transaction() block does by itself) then undoes exactly this level.
+            raise TransactionError(
+                "A statement failed inside this nested transaction block: it cannot be "
+                "committed; roll it back (to its savepoint) and the enclosing transaction continues"
+            )
         if outermost and self._backend._transaction_connection_dead():
             # Never send COMMIT on another session: it would "succeed" on nothing.
             await self._forget_transaction()

@@ -19,6 +19,7 @@ takes no bind parameters in DDL (see ``ddl_literals``).
 
 from __future__ import annotations
 
+import re
 from typing import Any, List, Tuple
 
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
@@ -30,6 +31,13 @@ from .ddl_literals import inlined
 _FK_MATCH = ("SIMPLE", "FULL")  # MATCH PARTIAL is in the standard, not in PostgreSQL
 _SEQUENCE_TYPES = ("smallint", "integer", "bigint")
 
+
+
+_REFERENCING = re.compile(r"REFERENCING(?:\s+(?:OLD|NEW)\s+TABLE(?:\s+AS)?\s+[A-Za-z_]\w*)+", re.IGNORECASE)
+_TRIGGER_ARG = r"(?:'(?:[^']|'')*'|[-+]?\d+(?:\.\d+)?|[A-Za-z_]\w*)"
+_TRIGGER_CALL = re.compile(
+    rf"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)(?:\s*\((\s*(?:{_TRIGGER_ARG}\s*(?:,\s*{_TRIGGER_ARG}\s*)*)?)\))?"
+)
 
 class PostgresDDLMixin(DialectHost):
     # -- columns -----------------------------------------------------------------
@@ -294,7 +302,9 @@ class PostgresDDLMixin(DialectHost):
         parts += ["ON", self.format_qualified_name(expr.table_name)]
         if expr.referencing:
             self.require_capability("trigger_transition_tables", "REFERENCING transition tables")
-            parts.append(expr.referencing)
+            if not _REFERENCING.fullmatch(expr.referencing.strip()):
+                raise ValueError(f"Invalid REFERENCING clause {expr.referencing!r}")
+            parts.append(expr.referencing.strip())
         parts.append(expr.level.value)
         params: List[Any] = []
         if expr.condition is not None:
@@ -302,10 +312,20 @@ class PostgresDDLMixin(DialectHost):
             parts.append(f"WHEN ({c_sql})")
             params.extend(c_params)
         keyword = "FUNCTION" if self.has_capability("execute_function_syntax") else "PROCEDURE"
-        fn = expr.function_name
-        fn_sql = fn if fn.endswith(")") else f"{self.format_qualified_name(fn)}()"
+        fn_sql = self._trigger_function_call(expr.function_name)
         parts.append(f"EXECUTE {keyword} {fn_sql}")
         return inlined((" ".join(parts), tuple(params)))
+
+    def _trigger_function_call(self, function: str) -> str:
+        """``name`` or ``name(args)``: the name quoted, the arguments only literals
+        (PostgreSQL passes them to the function as text in TG_ARGV)."""
+        match = _TRIGGER_CALL.fullmatch(function.strip())
+        if match is None:
+            raise ValueError(f"Invalid trigger function {function!r}: expected name or name('arg', ...)")
+        name, args = match.group(1), match.group(2)
+        if '"' in name:
+            raise ValueError(f"Invalid trigger function name {name!r}: pass it unquoted")
+        return f"{self.format_qualified_name(name)}({(args or '').strip()})"
 
     def format_drop_trigger_statement(self, expr: Any) -> Tuple[str, tuple]:
         if not expr.table_name:

@@ -19,7 +19,10 @@ from typing import Any, Sequence, Tuple
 
 from psycopg import sql as _pgsql
 
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+from ..sql_text import split_sql
+
+# "%%" (an escaped percent, the modulo operator) is kept whole; "%s" is a placeholder.
+_PLACEHOLDER = re.compile(r"(%%|%s)")
 
 
 def quote_literal(value: Any) -> str:
@@ -31,41 +34,25 @@ def quote_literal(value: Any) -> str:
 
 
 def inline_literals(text: str, params: Sequence[Any]) -> str:
-    """Replace each ``%s`` placeholder outside quotes with the quoted value, in order."""
+    """Replace each ``%s`` placeholder in code (not in literals, identifiers,
+    dollar-quoted bodies or comments) with the quoted value, in order."""
     params = tuple(params or ())
     if not params:
         return text
     out: list[str] = []
     used = 0
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c in ("'", '"'):
-            end = _quoted_end(text, i, c)
-            out.append(text[i:end])
-            i = end
-        elif c == "$" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
-            match = _DOLLAR_TAG.match(text, i)
-            if match:
-                end = text.find(match.group(0), match.end())
-                end = n if end < 0 else end + len(match.group(0))
-                out.append(text[i:end])
-                i = end
+    for segment, is_code in split_sql(text):
+        if not is_code:
+            out.append(segment)
+            continue
+        for piece in _PLACEHOLDER.split(segment):
+            if piece == "%s":
+                if used >= len(params):
+                    raise ValueError(f"DDL text has more placeholders than its {len(params)} parameter(s)")
+                out.append(quote_literal(params[used]))
+                used += 1
             else:
-                out.append(c)
-                i += 1
-        elif c == "%" and i + 1 < n and text[i + 1] == "%":
-            out.append("%%")
-            i += 2
-        elif c == "%" and i + 1 < n and text[i + 1] == "s":
-            if used >= len(params):
-                raise ValueError(f"DDL text has more placeholders than its {len(params)} parameter(s)")
-            out.append(quote_literal(params[used]))
-            used += 1
-            i += 2
-        else:
-            out.append(c)
-            i += 1
+                out.append(piece)
     if used != len(params):
         raise ValueError(f"DDL text used {used} of its {len(params)} parameter(s)")
     return "".join(out)
@@ -75,21 +62,3 @@ def inlined(result: Tuple[str, Sequence[Any]]) -> Tuple[str, tuple]:
     """``(sql, params)`` -> ``(sql with values inlined, ())``."""
     text, params = result
     return inline_literals(text, params), ()
-
-
-def _quoted_end(text: str, start: int, quote: str) -> int:
-    i = start + 1
-    n = len(text)
-    backslash = quote == "'" and start > 0 and text[start - 1] in "eE"
-    while i < n:
-        c = text[i]
-        if backslash and c == "\\":
-            i += 2
-            continue
-        if c == quote:
-            if i + 1 < n and text[i + 1] == quote:
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return n

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Tuple
 
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
@@ -22,6 +23,15 @@ _EXTRACT_FUNCTIONS = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"}
 # Same arguments, other name.
 _RENAMED_FUNCTIONS = {"TRUNCATE": "TRUNC", "INSTR": "STRPOS", "IFNULL": "COALESCE", "SUBSTR": "SUBSTR"}
 
+
+
+_IDENT = r'(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)'
+#: a type name: [schema.]name [words] [(n[, m])] [words] [[]...] -- e.g. "numeric(10, 2)",
+#: "timestamp(3) with time zone", "character varying(20)[]", "public.citext"
+_TYPE_NAME = re.compile(
+    rf"{_IDENT}(?:\s*\.\s*{_IDENT})?(?:\s+[A-Za-z_]\w*)*"
+    r"(?:\s*\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\s+[A-Za-z_]\w*)*(?:\s*\[\s*\d*\s*\])*"
+)
 
 class PostgresExpressionMixin(DialectHost):
     def get_parameter_placeholder(self, position: int = 0) -> str:
@@ -107,10 +117,9 @@ class PostgresExpressionMixin(DialectHost):
         self, expr_sql: str, target_type: str, expr_params: tuple, alias: str | None = None
     ) -> Tuple[str, Tuple]:
         # The core's validator rejects "[]" and "." (arrays, schema types):
-        # PostgreSQL's casts to int[] or public.citext are legitimate.
-        import re
-
-        if not re.fullmatch(r'[A-Za-z0-9_\s(),\[\]."]+', target_type):
+        # PostgreSQL's casts to int[] or public.citext are legitimate. The type is
+        # pasted into SQL, so only the grammar of a type name passes (no subqueries).
+        if not _TYPE_NAME.fullmatch(target_type.strip()):
             raise ValueError(f"Invalid target type {target_type!r}")
         sql = f"CAST({expr_sql} AS {target_type})"
         if alias:

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import psycopg
 from rhosocial.activerecord.backend.base import StorageBackend
-from rhosocial.activerecord.backend.errors import ConnectionError
+from rhosocial.activerecord.backend.errors import ConnectionError, DatabaseError
 from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.result import QueryResult
 from rhosocial.activerecord.backend.schema import StatementType
@@ -88,6 +88,15 @@ class PostgresBackend(
         if self.logger.isEnabledFor(logging.INFO):
             self.logger.info("Connected to PostgreSQL %s", self.config.safe_description())
 
+    def _open_dedicated_connection(self) -> Any:
+        """A separate session with this backend's settings and registered types."""
+        try:
+            connection = psycopg.Connection.connect(**self._connect_kwargs())
+        except psycopg.Error as exc:
+            raise self._connect_error(exc) from None
+        self._apply_registered_types(connection)
+        return connection
+
     def disconnect(self) -> None:
         if self._pool is not None:
             self._close_pool()
@@ -112,7 +121,7 @@ class PostgresBackend(
         try:
             self.execute("SELECT 1")
             return True
-        except (psycopg.Error, ConnectionError):
+        except (psycopg.Error, DatabaseError):
             if not reconnect or self.in_transaction:
                 return False
         try:
@@ -159,6 +168,12 @@ class PostgresBackend(
                 info = spec.info_class.fetch(connection, spec.name)
                 self._remember_type(spec, info)
             self._apply_registered_types(connection)
+        if self._pool is not None and hasattr(self._pool, "drain"):
+            # connections already idle in the pool predate the registration: replace them
+            self._pool.drain()
+        if self._read_replica is not None:
+            # the replica shares the registrations; its open session reconnects lazily
+            self._read_replica.disconnect()
 
     def get_server_version(self) -> Tuple[int, int, int]:
         if self._server_version is None:
@@ -189,7 +204,6 @@ class PostgresBackend(
 
     # -- execution --------------------------------------------------------
     def _get_cursor(self) -> Any:
-        # psycopg's Connection.cursor() is not a coroutine (the core awaits it).
         return self._connection.cursor()
 
     def execute(
@@ -268,7 +282,7 @@ class PostgresBackend(
 
 
 class _Borrowed:
-    """``sync with backend._borrowed() as connection``: see PostgresBackend._borrowed."""
+    """``with backend._borrowed() as connection``: see PostgresBackend._borrowed."""
 
     __slots__ = ("_backend", "_loan")
 

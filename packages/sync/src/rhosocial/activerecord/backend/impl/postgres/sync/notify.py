@@ -135,8 +135,11 @@ class Listener:
         try:
             return psycopg.Connection.connect(self._config.conninfo(), autocommit=True)
         except psycopg.Error as exc:
+            text = str(exc).strip()
+            if self._config.password:
+                text = text.replace(self._config.password, "***")
             raise ConnectionError(f"Cannot open a LISTEN connection ({self._config.safe_description()}): "
-                                  f"{str(exc).strip()}") from None
+                                  f"{text}") from None
 
     def connect(self) -> "Listener":
         if not self.connected:

@@ -119,7 +119,11 @@ class PoolMixin:
         if self._pool is None:
             return
         key = _context_key()
-        if key not in self._pinned:
+        pinned = self._pinned.get(key)
+        if pinned is not None and self._is_broken(pinned):
+            self._unpin_connection()  # the pool discards it
+            pinned = None
+        if pinned is None:
             self._pinned[key] = self._getconn_alive()
 
     def _unpin_connection(self) -> None:

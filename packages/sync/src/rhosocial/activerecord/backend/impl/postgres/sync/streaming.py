@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from contextlib import closing
+from contextlib import closing, nullcontext
 from typing import Any, Generator, Iterator, Dict, Optional, Tuple
 
 from psycopg.pq import TransactionStatus
@@ -103,8 +103,15 @@ class StreamMixin:
         """Yield ``(rows, description)`` batches of ``query`` read through a named cursor."""
         if size < 1:
             raise ValueError("batch_size must be at least 1")
+        dedicated = None
         try:
-            with self._borrowed() as connection:  # type: ignore[attr-defined]
+            if not self.config.pooled and not self._holds_transaction():  # type: ignore[attr-defined]
+                # Outside a transaction the stream needs one of its own; on the shared
+                # session it would swallow (and, closed early, roll back) the caller's
+                # statements made while iterating. A pool lends a separate connection anyway.
+                dedicated = self._open_dedicated_connection()  # type: ignore[attr-defined]
+            source = self._borrowed() if dedicated is None else nullcontext(dedicated)  # type: ignore[attr-defined]
+            with source as connection:
                 own = connection.info.transaction_status == _IDLE
                 if own:
                     connection.execute("BEGIN")
@@ -132,3 +139,6 @@ class StreamMixin:
             raise
         except BaseException as exc:
             raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
+        finally:
+            if dedicated is not None:
+                dedicated.close()
