@@ -87,12 +87,14 @@ def build_adapter_suggestions(registry: Any) -> Dict[Type, Tuple[Any, Type]]:
 
     Called once per backend (the result is cached): the core looks the table up
     by exact ``type(value)`` for every parameter, and by a model field's type for
-    reading back. ``list`` is deliberately absent (a list is a PostgreSQL array).
+    reading back. ``list`` is deliberately absent (a list is a PostgreSQL array),
+    and so is ``dict``: ``configure_connection`` teaches psycopg to dump a dict as
+    jsonb itself, so no Python-level wrapping happens per value or per row.
     """
     from psycopg.types.range import Range as PgRange
 
     suggestions: Dict[Type, Tuple[Any, Type]] = {}
-    for py_type, db_type in ((dict, Jsonb), (JsonbList, Jsonb), (tuple, PgRange)):
+    for py_type, db_type in ((JsonbList, Jsonb), (tuple, PgRange)):
         adapter = registry.get_adapter(py_type, db_type)
         if adapter is not None:
             suggestions[py_type] = (adapter, db_type)
@@ -102,8 +104,12 @@ def build_adapter_suggestions(registry: Any) -> Dict[Type, Tuple[Any, Type]]:
 def configure_connection(connection: Any) -> None:
     """Per-connection psycopg adapters (pure, no I/O): call on every new connection.
 
-    Geometry classes, ±infinity dates/timestamps as sentinels, money as Decimal.
+    Geometry classes, ±infinity dates/timestamps as sentinels, money as Decimal,
+    and a plain ``dict`` parameter dumped as jsonb (psycopg's own JsonbDumper).
     """
+    from psycopg.types.json import JsonbDumper
+
+    connection.adapters.register_dumper(dict, JsonbDumper)
     register_geometry(connection)
     register_infinity(connection)
     register_money(connection)

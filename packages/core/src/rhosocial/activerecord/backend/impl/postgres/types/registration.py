@@ -143,9 +143,15 @@ class HstoreType(TypeSpec[TypeInfo]):
 
     def register(self, info: TypeInfo, context: Any) -> None:
         from psycopg.types.hstore import _make_hstore_binary_dumper, _make_hstore_dumper
+        from psycopg.types.json import JsonbDumper
 
         register_hstore(info, context)
         adapters = context.adapters
+        # psycopg's register_hstore claims every dict; ours stay jsonb (types.configure_connection)
+        # and hstore values are the distinct Hstore/HstoreValue types.
+        adapters.register_dumper(dict, JsonbDumper)
+        for make in (_make_hstore_dumper,):
+            adapters.register_dumper(Hstore, make(info.oid))
         for make in (_make_hstore_dumper, _make_hstore_binary_dumper):
             base = make(info.oid)
 
