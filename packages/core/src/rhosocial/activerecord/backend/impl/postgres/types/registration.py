@@ -150,8 +150,7 @@ class HstoreType(TypeSpec[TypeInfo]):
         # psycopg's register_hstore claims every dict; ours stay jsonb (types.configure_connection)
         # and hstore values are the distinct Hstore/HstoreValue types.
         adapters.register_dumper(dict, JsonbDumper)
-        for make in (_make_hstore_dumper,):
-            adapters.register_dumper(Hstore, make(info.oid))
+        adapters.register_dumper(Hstore, _make_hstore_dumper(info.oid))
         for make in (_make_hstore_dumper, _make_hstore_binary_dumper):
             base = make(info.oid)
 

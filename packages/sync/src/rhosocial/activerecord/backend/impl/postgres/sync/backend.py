@@ -79,12 +79,7 @@ class PostgresBackend(
         if self._connection is not None and not self._is_broken(self._connection):
             return
         self._close_quietly()
-        try:
-            connection = psycopg.Connection.connect(**self._connect_kwargs())
-        except psycopg.Error as exc:
-            raise self._connect_error(exc) from None
-        self._apply_registered_types(connection)
-        self._connection = connection
+        self._connection = self._open_dedicated_connection()
         if self.logger.isEnabledFor(logging.INFO):
             self.logger.info("Connected to PostgreSQL %s", self.config.safe_description())
 
