@@ -86,6 +86,43 @@ async def test_values_not_dumpable_in_binary_fall_back_to_text(db, table):
     assert back == [{"n": Decimal("1.5"), "j": {"a": 1}, "u": uuid.UUID(int=5), "d": datetime.date(2024, 2, 3)}]
 
 
+
+async def test_late_undumpable_value_outside_a_transaction_resends_all_rows_as_text(db, table):
+    """Outside a transaction the rows are streamed while formatted; a value found late that
+    binary cannot take aborts that COPY (nothing committed) and the whole batch goes as text:
+    every row exactly once."""
+    await make_table(db, table)
+    rows = [sample(i) for i in range(1, 6001)]
+    rows[5000] = rows[5000][:7] + ["2024-02-03"]  # a str for the date column, far into the stream
+    assert await db.copy_records(table, rows, columns=COLUMNS) == 6000
+    back = (await db.execute(f'SELECT count(*) AS c, count(DISTINCT name) AS d FROM "{table}"', options=DQL)).data
+    assert back == [{"c": 6000, "d": 6000}]
+    assert raw(db)._copy_plan_cache()[(None, table, tuple(COLUMNS))].failures == 1
+
+
+async def test_server_error_late_in_a_streamed_copy_is_not_resent(db, table):
+    await db.execute(f'CREATE TABLE "{table}" (id int PRIMARY KEY, n numeric(3, 0))')
+    # a statement trigger draws from a sequence: nextval is not rolled back, so the
+    # sequence counts the COPY statements the server started
+    await db.execute(f'CREATE SEQUENCE "{table}_attempts"')
+    await db.execute(f'CREATE FUNCTION "{table}_count"() RETURNS trigger LANGUAGE plpgsql AS '
+                     f'$$ BEGIN PERFORM nextval(\'"{table}_attempts"\'); RETURN NULL; END $$')
+    await db.execute(f'CREATE TRIGGER attempts BEFORE INSERT ON "{table}" '
+                     f'FOR EACH STATEMENT EXECUTE PROCEDURE "{table}_count"()')
+    try:
+        # the server refuses the last value (22003, a DataError like the client's dump errors)
+        rows = [(i, Decimal(1)) for i in range(5000)] + [(5000, Decimal(12345))]
+        with pytest.raises(DatabaseError):
+            await db.copy_records(table, rows, columns=["id", "n"])
+        assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 0}]
+        attempts = (await db.execute(f'SELECT last_value AS n FROM "{table}_attempts"', options=DQL)).data
+        assert attempts == [{"n": 1}]
+    finally:
+        await db.execute(f'DROP TABLE "{table}"')
+        await db.execute(f'DROP FUNCTION "{table}_count"()')
+        await db.execute(f'DROP SEQUENCE "{table}_attempts"')
+
+
 async def test_text_fallback_inside_a_transaction_keeps_it_usable(db, table):
     await make_table(db, table)
     async with db.transaction_manager.transaction():

@@ -134,6 +134,44 @@ def test_date_and_timestamp_infinity(db):
     assert len(db.all(M.query().where("isfinite(ts) = ?", (False,)))) == 2
 
 
+
+@pytest.mark.parametrize("placeholder", ["%s", "%t", "%b"])
+def test_infinity_dumpers_in_every_parameter_format(pg_database, placeholder):
+    """The sentinels become ±infinity whether psycopg sends the value as text or binary, and
+    ordinary values round-trip exactly through the same dumpers."""
+    from rhosocial.activerecord.backend.impl.postgres.types import configure_connection
+
+    values = [date.max, date.min, date(2020, 1, 2), datetime.max, datetime.min,
+              datetime(2020, 1, 2, 3, 4, 5, 6), TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY,
+              datetime(2020, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc), datetime(9999, 1, 1, tzinfo=timezone.utc)]
+    with pg_database.connect() as conn:
+        configure_connection(conn)
+        for value in values:
+            text, back = conn.execute(f"SELECT {placeholder}::text, {placeholder}", (value, value)).fetchone()
+            assert back == value
+            is_max = value in (date.max, datetime.max, TIMESTAMPTZ_INFINITY)
+            is_min = value in (date.min, datetime.min, TIMESTAMPTZ_NEG_INFINITY)
+            assert (text == "infinity") == is_max and (text == "-infinity") == is_min, (value, text)
+
+
+def test_infinity_dumpers_delegate_to_psycopg_default_dumpers(pg_database):
+    """Ordinary values are dumped by psycopg's own dumper (the C one with psycopg[binary]):
+    the sentinel check must not replace the fast path with Python formatting."""
+    import psycopg
+    from psycopg.adapt import PyFormat
+    from rhosocial.activerecord.backend.impl.postgres.types import configure_connection
+
+    with pg_database.connect() as conn:
+        configure_connection(conn)
+        for value, cls in ((date(2020, 1, 2), date), (datetime(2020, 1, 2, tzinfo=timezone.utc), datetime)):
+            for py_format in (PyFormat.TEXT, PyFormat.BINARY):
+                ours = conn.adapters.get_dumper(cls, py_format)(cls, conn)
+                default = psycopg.adapters.get_dumper(cls, py_format)
+                assert type(ours) is not default
+                assert type(ours._dump.__self__) is default
+                assert ours.dump(value) == default(cls, conn).dump(value)
+
+
 PLANES = "".join([
     "ascii ~", "é ß ñ", "Ωλ", "中文 日本語 한국어", "\u200b\ufeff",  # BMP incl. zero-width
     "\U0001F418\U0001F600", "\U00020000\U0002A6D6",  # planes 1 and 2

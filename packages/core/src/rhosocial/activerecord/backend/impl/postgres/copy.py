@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
+from operator import attrgetter, itemgetter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -60,6 +61,7 @@ COLUMN_TYPES_SQL = (
 )
 
 _TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB = 1114, 1184, 114, 3802
+_TZINFO = attrgetter("tzinfo")
 
 
 @dataclass
@@ -172,13 +174,30 @@ def _fixer(kind: int, timezone: Any) -> Callable[[Any], Any]:
     return fix
 
 
+def _column_needs_fix(rows: Sequence[Any], index: int, kind: int) -> bool:
+    """Whether any value of column ``index`` needs its binary fix (``_fixer``).
+
+    The scans are ``map``/``filter`` chains over C callables, a few percent of the
+    formatting itself, so the usual case (aware datetimes for timestamptz, dicts for
+    jsonb) costs no per-row Python loop and no copy of the rows.
+    """
+    values = map(itemgetter(index), rows)
+    if kind == _TIMESTAMPTZ or kind == _TIMESTAMP:
+        datetimes = filter(_dt.datetime.__instancecheck__, values)
+        zones = set(map(_TZINFO, datetimes))
+        if kind == _TIMESTAMPTZ:
+            return None in zones
+        return bool(zones - {None})
+    return str in set(map(type, values))
+
+
 def prepare_rows(rows: Sequence[Any], plan: CopyPlan, binary: bool, suggestions: Dict[type, Any],
                  timezone: Any) -> Sequence[Any]:
     """Apply adapter suggestions (text) or the per-column fixes (binary); rows untouched if none apply."""
     if binary:
-        if not plan.fixes:
+        fixes = [(i, _fixer(kind, timezone)) for i, kind in plan.fixes if _column_needs_fix(rows, i, kind)]
+        if not fixes:
             return rows
-        fixes = [(i, _fixer(kind, timezone)) for i, kind in plan.fixes]
         out = []
         for row in rows:
             row = list(row)
