@@ -40,6 +40,7 @@ NAMES = {
     "AsyncConnection": "Connection",
     "AsyncCursor": "Cursor",
     "AsyncServerCursor": "ServerCursor",
+    "AsyncRawCursor": "RawCursor",
     "AsyncCopy": "Copy",
     "AsyncConnectionPool": "ConnectionPool",
     "AsyncNullConnectionPool": "NullConnectionPool",

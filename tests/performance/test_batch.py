@@ -58,6 +58,26 @@ async def test_bulk_create_chunks_beyond_65535_parameters(db, table):
     assert sorted(r.id for r in records) == list(range(1, 30001))
 
 
+
+async def test_bulk_insert_identifiers_and_values_with_placeholder_characters(db, table):
+    """The multi-row INSERT goes through a RawCursor ($n placeholders): "%", "%s", "$1" in
+    identifiers and values must stay literal, and RETURNING must follow the input order."""
+    name = f'{table} %s $1 "q"'
+    await db.execute(f'CREATE TABLE "{name.replace(chr(34), chr(34) * 2)}" '
+                     '(id serial PRIMARY KEY, "pct %" text, "$1 col" int)')
+    try:
+        rows = [[f"v{i} %s %% $1 ${i}", i] for i in range(300)]
+        result = await db.bulk_insert(BulkInsertOptions(table=name, columns=["pct %", "$1 col"], rows=rows,
+                                                         returning_columns=["id", "pct %"]))
+        assert [r["pct %"] for r in result.data] == [r[0] for r in rows]
+        assert [r["id"] for r in result.data] == list(range(1, 301))
+        back = (await db.execute(f'SELECT "pct %" AS p, "$1 col" AS n FROM "{name.replace(chr(34), chr(34) * 2)}" '
+                                 "ORDER BY id", options=DQL)).data
+        assert [[r["p"], r["n"]] for r in back] == rows
+    finally:
+        await db.execute(f'DROP TABLE "{name.replace(chr(34), chr(34) * 2)}"')
+
+
 async def test_bulk_insert_with_expressions_uses_the_core_builder(db, table):
     await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text)')
     dialect = raw(db).dialect

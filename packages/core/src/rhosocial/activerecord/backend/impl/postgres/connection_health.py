@@ -10,6 +10,7 @@ sends anything: the only case in which reconnecting cannot lose or replay work.
 
 from __future__ import annotations
 
+import asyncio
 import select
 from typing import Any
 
@@ -29,8 +30,26 @@ def closed_while_idle(connection: Any) -> bool:
     if pgconn.status != pq.ConnStatus.OK:
         return True
     lock = getattr(connection, "lock", None)
-    if (lock is not None and lock.locked()) or pgconn.transaction_status == pq.TransactionStatus.ACTIVE:
+    if lock is None or isinstance(lock, asyncio.Lock):
+        # asyncio: no other task runs between this check and the probe (no await)
+        if (lock is not None and lock.locked()) or pgconn.transaction_status == pq.TransactionStatus.ACTIVE:
+            return False
+        return _probe(pgconn)
+    # threads: libpq is not thread-safe, so the probe itself must hold the connection's
+    # lock; checking ``locked()`` first left a window in which another thread sent a
+    # query while this one read the socket (results crossed between threads, or that
+    # thread waited forever for input already consumed here).
+    if not lock.acquire(blocking=False):
         return False
+    try:
+        if pgconn.transaction_status == pq.TransactionStatus.ACTIVE:
+            return False
+        return _probe(pgconn)
+    finally:
+        lock.release()
+
+
+def _probe(pgconn: Any) -> bool:
     try:
         poller = select.poll()  # unlike select(), works for any descriptor number
         poller.register(pgconn.socket, select.POLLIN)

@@ -27,6 +27,7 @@ from rhosocial.activerecord.backend.schema import StatementType
 
 from ..backend_base import PostgresBackendMixin, as_postgres_config
 from ..connection_health import closed_while_idle
+from ..cursor_reuse import give_back_cursor, take_cursor
 from .bulk import AsyncBulkMixin
 from .explain import AsyncPostgresExplainMixin
 from .introspection import AsyncIntrospectionBackendMixin
@@ -226,15 +227,17 @@ class AsyncPostgresBackend(
             want_rows = options.stmt_type == _DQL
         query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))
         self._log_statement(query, values)
-        async with connection.cursor() as cursor:
-            await cursor.execute(query, values)
-            data = None
-            if want_rows:
-                # psycopg rebuilds the Column list on every access: read it once.
-                description = cursor.description
-                rows = await cursor.fetchall() if description is not None else []
-                data = self._rows_to_dicts(description, rows, options.column_adapters, options.column_mapping)
-            return self._result(cursor, data, time.perf_counter() - start)
+        cursor = take_cursor(connection)  # see cursor_reuse: kept only after a success
+        await cursor.execute(query, values)
+        data = None
+        if want_rows:
+            # psycopg rebuilds the Column list on every access: read it once.
+            description = cursor.description
+            rows = await cursor.fetchall() if description is not None else []
+            data = self._rows_to_dicts(description, rows, options.column_adapters, options.column_mapping)
+        result = self._result(cursor, data, time.perf_counter() - start)
+        give_back_cursor(connection, cursor)
+        return result
 
     async def execute_many(self, sql: str, params_list: List[Any]) -> Optional[QueryResult]:
         """One statement, many parameter sets: psycopg's pipelined ``executemany``."""

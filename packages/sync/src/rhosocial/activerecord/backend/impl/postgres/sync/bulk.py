@@ -40,7 +40,6 @@ from ..copy import (
     regclass_text,
     rows_as_sequences,
 )
-from ..sql_text import escape_percent
 
 __all__ = ["BulkMixin"]
 
@@ -111,10 +110,11 @@ class BulkMixin:
                           returning: Optional[Sequence[str]]) -> Tuple[str, str]:
         quote = self.dialect.format_identifier  # type: ignore[attr-defined]
         target = f"{quote(schema)}.{quote(table)}" if schema else quote(table)
-        head = escape_percent(f"INSERT INTO {target} ({', '.join(map(quote, columns))}) VALUES ")
+        # plain SQL: the statement goes through a RawCursor ($n placeholders, no % escaping)
+        head = f"INSERT INTO {target} ({', '.join(map(quote, columns))}) VALUES "
         tail = ""
         if returning:
-            tail = escape_percent(" RETURNING " + ", ".join(map(quote, returning)))
+            tail = " RETURNING " + ", ".join(map(quote, returning))
         return head, tail
 
     def _run_insert(self, query: str, params: List[Any], returning: bool,
@@ -123,7 +123,7 @@ class BulkMixin:
         self._log_statement(query[:200], params[:20])  # type: ignore[attr-defined]
         try:
             with self._borrowed() as connection:  # type: ignore[attr-defined]
-                with connection.cursor() as cursor:
+                with psycopg.RawCursor(connection) as cursor:
                     cursor.execute(query, params)
                     data = None
                     if returning:
