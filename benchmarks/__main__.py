@@ -159,7 +159,8 @@ def main(argv=None):
         api = S.OursAPI(config)
         models = S.OursModels(config)
         floor = S.CoreFloor(config, raw, api.b)
-        sync_systems: List[Any] = [raw, api, models, floor]
+        on_raw = S.CoreOnRawPsycopg(config, conninfo, api.b)
+        sync_systems: List[Any] = [raw, api, models, floor, on_raw]
         try:
             sync_systems.append(S.SQLAlchemyORM(url))
         except ImportError as exc:

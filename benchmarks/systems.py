@@ -4,6 +4,7 @@ SQLAlchemy 2 (sync and async), asyncpg. Every ``run`` returns seconds (perf_coun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any, Callable, Dict, List, Optional
@@ -239,7 +240,7 @@ class CoreFloor(System):
     our backend's code on the statement path)."""
 
     name = "core floor"
-    workloads = ("save", "select", "lookup", "update")
+    workloads = ("save", "bulk", "select", "lookup", "update")
 
     def __init__(self, config, raw: RawPsycopg, real_backend):
         from rhosocial.activerecord.backend.impl.postgres import PostgresBackend
@@ -250,6 +251,12 @@ class CoreFloor(System):
         class NullBackend(PostgresBackend):
             def execute(self, sql, params=None, *, options=None):
                 return QueryResult(data=floor.canned, affected_rows=1, duration=0.0)
+
+            def bulk_insert(self, options):
+                return QueryResult(data=floor.canned, affected_rows=len(options.rows), duration=0.0)
+
+            def transaction(self):
+                return contextlib.nullcontext()
 
             @property
             def in_transaction(self):
@@ -273,6 +280,15 @@ class CoreFloor(System):
             for r in records:  # transaction control is not part of the core's own cost here
                 r.save()
         return raw + _timed(go)
+
+    def w_bulk(self, n):
+        """Raw COPY of the rows (the fastest raw insert) plus the core's bulk_create with the
+        ids handed back canned: no backend on this core can do a bulk_create faster."""
+        raw = self.raw.w_bulk(n)
+        W = self.Write
+        records = [W(name=a, score=b, price=c, created=d, meta=e) for a, b, c, d, e in schema.rows(n)]
+        self.canned = [{"id": i + 1} for i in range(n)]
+        return raw + _timed(lambda: W.bulk_create(records))
 
     def w_select(self, n):
         raw = self.raw.w_select(n)
@@ -298,6 +314,85 @@ class CoreFloor(System):
                 r.score = (r.score + 1) % 1000
                 r.save()
         return raw + _timed(go)
+
+
+
+class CoreOnRawPsycopg(System):
+    """The core's model layer on the thinnest backend possible: ``execute`` is raw psycopg
+    (one cursor, dict rows, a dict dumper for jsonb) and nothing of ours runs, neither
+    execute nor the write path (the core's own insert/update are used).
+
+    Unlike ``CoreFloor`` (the core's Python work and the raw statements timed in separate
+    loops, then added), the statements run in the same loop as the model code, so this floor
+    pays what any real backend pays for interleaving them: on this 2-core machine the
+    model code runs measurably slower after each round trip (caches and the CPU were the
+    server's meanwhile)."""
+
+    name = "core on raw psycopg"
+    workloads = ("save", "select", "lookup", "update")
+
+    def __init__(self, config, conninfo, real_backend):
+        from psycopg.types.json import JsonbDumper
+        from rhosocial.activerecord.backend.base.operations import SQLOperationsMixin
+        from rhosocial.activerecord.backend.impl.postgres import PostgresBackend
+        from rhosocial.activerecord.backend.result import QueryResult
+
+        self.conn = conn = psycopg.connect(**conninfo, autocommit=True)
+        conn.adapters.register_dumper(dict, JsonbDumper)
+        cursor = conn.cursor(row_factory=dict_row)
+        idle = psycopg.pq.TransactionStatus.IDLE
+
+        class RawBackend(PostgresBackend):
+            insert = SQLOperationsMixin.insert
+            update = SQLOperationsMixin.update
+
+            def execute(self, sql, params=None, *, options=None):
+                cursor.execute(sql, params)
+                data = cursor.fetchall() if cursor.description is not None else None
+                return QueryResult(data=data, affected_rows=cursor.rowcount, duration=0.0)
+
+            @property
+            def in_transaction(self):
+                return conn.info.transaction_status != idle
+
+        self.b = RawBackend(connection_config=config, logging_config=QUIET)
+        self.b._dialect = real_backend.dialect
+        self.b._server_version = real_backend._server_version
+        self.Read, self.Write = make_models(self.b, suffix="OnRaw")
+
+    def close(self):
+        self.conn.close()
+
+    def w_save(self, n):
+        W = self.Write
+        records = [W(name=a, score=b, price=c, created=d, meta=e) for a, b, c, d, e in schema.rows(n)]
+        def go():
+            with self.conn.transaction():
+                for r in records:
+                    r.save()
+        return _timed(go)
+
+    def w_select(self, n):
+        return _timed(lambda: self.Read.query().order_by("id").limit(n).all())
+
+    def w_lookup(self, n):
+        keys = schema.keys(n)
+        find = self.Read.find_one
+        def go():
+            for k in keys:
+                find(k)
+        return _timed(go)
+
+    def w_update(self, n):
+        keys = schema.keys(n)
+        by_id = {r.id: r for r in self.Read.query().where("id <= ?", (schema.READ_ROWS,)).all()}
+        records = [by_id[k] for k in keys]
+        def go():
+            with self.conn.transaction():
+                for r in records:
+                    r.score = (r.score + 1) % 1000
+                    r.save()
+        return _timed(go)
 
 
 class SQLAlchemyORM(System):

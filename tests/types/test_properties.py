@@ -136,7 +136,7 @@ def test_daterange_and_tuple(sdb, value):
        days=st.integers(0, 1000))
 def test_daterange_tuple_spelling(sdb, lower, days):
     M = _model(sdb, "prt", "r daterange", {"r": tuple})
-    upper = None if lower is None else min(date(9999, 12, 29), date.fromordinal(lower.toordinal() + days))
+    upper = None if lower is None else date.fromordinal(min(date(9999, 12, 29).toordinal(), lower.toordinal() + days))
     assert _round_trip(sdb, M, r=(lower, upper)).r == (lower, upper)
 
 

@@ -18,6 +18,8 @@ from psycopg import pq
 
 __all__ = ["closed_while_idle"]
 
+_POLLER = "_rhosocial_poller"
+
 
 def closed_while_idle(connection: Any) -> bool:
     """True if the idle connection is known dead.
@@ -34,7 +36,7 @@ def closed_while_idle(connection: Any) -> bool:
         # asyncio: no other task runs between this check and the probe (no await)
         if (lock is not None and lock.locked()) or pgconn.transaction_status == pq.TransactionStatus.ACTIVE:
             return False
-        return _probe(pgconn)
+        return _probe(connection, pgconn)
     # threads: libpq is not thread-safe, so the probe itself must hold the connection's
     # lock; checking ``locked()`` first left a window in which another thread sent a
     # query while this one read the socket (results crossed between threads, or that
@@ -44,17 +46,22 @@ def closed_while_idle(connection: Any) -> bool:
     try:
         if pgconn.transaction_status == pq.TransactionStatus.ACTIVE:
             return False
-        return _probe(pgconn)
+        return _probe(connection, pgconn)
     finally:
         lock.release()
 
 
-def _probe(pgconn: Any) -> bool:
-    try:
-        poller = select.poll()  # unlike select(), works for any descriptor number
-        poller.register(pgconn.socket, select.POLLIN)
-    except Exception:  # closed socket / bad fd
-        return True
+def _probe(connection: Any, pgconn: Any) -> bool:
+    # one poll object per connection (its socket never changes; a reconnect makes a new
+    # connection object), registered once: this runs before every statement
+    poller = connection.__dict__.get(_POLLER)
+    if poller is None:
+        try:
+            poller = select.poll()  # unlike select(), works for any descriptor number
+            poller.register(pgconn.socket, select.POLLIN)
+        except Exception:  # closed socket / bad fd
+            return True
+        connection.__dict__[_POLLER] = poller
     # A terminated session sends a FATAL message, then closes: reading the
     # message and reading the end of file can take two rounds.
     for _ in range(3):

@@ -29,6 +29,10 @@ class CapabilityGateMixin(DialectHost):
         # None = never told (e.g. the catalogue query failed): "unknown".
         self._available_extensions = None
         self._build_options: dict[str, bool] = {}
+        # has_capability answers, valid for one (version, extensions, build options) state:
+        # the core asks e.g. supports_returning_insert() on every save.
+        self._capability_answers: dict[str, bool] = {}
+        self._answers_version: Any = None
 
     # -- facts from the backend -------------------------------------------------
     def set_extensions(self, installed: Mapping[str, str], available: Iterable[str] | None = None) -> None:
@@ -41,11 +45,13 @@ class CapabilityGateMixin(DialectHost):
         """
         self._installed_extensions = dict(installed or {})
         self._available_extensions = None if available is None else set(available)
+        self._capability_answers = {}
 
     def set_build_options(self, options: Mapping[str, bool]) -> None:
         """Record compile-time options found by ``capabilities.BUILD_OPTION_PROBES``
         (e.g. ``{"libxml": False}``); options never reported count as present."""
         self._build_options.update({k: bool(v) for k, v in options.items()})
+        self._capability_answers = {}
 
     @property
     def installed_extensions(self) -> dict[str, str]:
@@ -72,6 +78,16 @@ class CapabilityGateMixin(DialectHost):
         SQL); a newer one needs the version and raises the core's
         DialectNotAdaptedException until the backend has set it.
         """
+        answers = self._capability_answers
+        if self._answers_version is not self._version:  # the version changed (any way it was set)
+            answers = self._capability_answers = {}
+            self._answers_version = self._version
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = self._compute_capability(key)
+        return answer
+
+    def _compute_capability(self, key: str) -> bool:
         cap = caps.get(key)
         if cap.since is None:
             return False
