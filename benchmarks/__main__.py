@@ -17,7 +17,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 from typing import Any, Dict, List, Optional

@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Optional
 
 import schema  # benchmarks/schema.py (stdlib only)
-
 from rhosocial.activerecord.backend.impl.postgres import PostgresBackend, PostgresConnectionConfig
 from rhosocial.activerecord.logging.config import LoggingConfig
 from rhosocial.activerecord.model import ActiveRecord

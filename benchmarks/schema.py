@@ -24,7 +24,7 @@ EPOCH = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
 
 def row(i: int):
     return (f"item {i}", i % 1000, Decimal(i % 10000) / 100, EPOCH + datetime.timedelta(seconds=i),
-            {"i": i, "tag": "t%d" % (i % 7)})
+            {"i": i, "tag": f"t{i % 7}"})
 
 
 def rows(n: int):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict
 
 import psycopg
 from psycopg.rows import dict_row
@@ -19,7 +18,8 @@ from .models import QUIET, make_models
 SELECT_N = f"SELECT id, name, score, price, created, meta FROM {schema.READ_TABLE} ORDER BY id LIMIT %s"
 SELECT_KEY = f"SELECT id, name, score, price, created, meta FROM {schema.READ_TABLE} WHERE id = %s"
 UPDATE_KEY = f"UPDATE {schema.READ_TABLE} SET score = %s WHERE id = %s"
-INSERT_ONE = f"INSERT INTO {schema.WRITE_TABLE} (name, score, price, created, meta) VALUES (%s, %s, %s, %s, %s) RETURNING id"
+INSERT_ONE = (f"INSERT INTO {schema.WRITE_TABLE} (name, score, price, created, meta) VALUES (%s, %s, %s, %s, %s) "
+              "RETURNING id")
 INSERT_MANY = f"INSERT INTO {schema.WRITE_TABLE} (name, score, price, created, meta) VALUES (%s, %s, %s, %s, %s)"
 COPY_SQL = f"COPY {schema.WRITE_TABLE} (name, score, price, created, meta) FROM STDIN (FORMAT BINARY)"
 STREAM_SQL = "SELECT g AS id, md5(g::text) AS payload, g * 2 AS twice FROM generate_series(1, %s) g"
@@ -228,7 +228,7 @@ class OursModels(System):
         records = [by_id[k] for k in keys]
         def go():
             with self.Read.transaction():
-                for i, r in enumerate(records):
+                for r in records:
                     r.score = (r.score + 1) % 1000
                     r.save()
         return _timed(go)
