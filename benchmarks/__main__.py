@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -122,6 +123,7 @@ def _stream_memory(systems, n):
         try:
             base = tracemalloc.get_traced_memory()[0]
             tracemalloc.reset_peak()
+            gc.collect()
             seconds = system.run("stream", n)
             peak = tracemalloc.get_traced_memory()[1] - base
         finally:
@@ -195,6 +197,9 @@ def main(argv=None):
                         continue
                     if workload in ("save", "bulk", "bulk_executemany"):
                         _truncate(conninfo)
+                    # every run starts from a collected heap: otherwise a full collection of the
+                    # objects other systems left alive lands in whichever run happens to trigger it
+                    gc.collect()
                     seconds = system.run(workload, n)
                     samples.setdefault((workload, n, system.is_async), {}).setdefault(system.name, []).append(seconds)
         stream = _stream_memory([raw, api], stream_rows)

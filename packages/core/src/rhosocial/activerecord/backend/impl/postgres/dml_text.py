@@ -1,0 +1,95 @@
+"""INSERT and UPDATE of plain values as text, for ``backend.insert`` / ``backend.update``.
+
+Why: the core's ``insert`` and ``update`` build an expression tree for every ``save()``: a
+``Literal`` per value, checked against two runtime-checkable protocols, then a values
+source, an insert or update expression and a RETURNING clause, formatted back into the
+statement text. That was about a sixth of a model ``save()``, for a statement that has
+the same text for every row of a model. Here the text is built once per shape (table,
+columns, RETURNING) and cached; the values go to psycopg as they are, which is exactly
+what the core's ``Literal`` does (``%s`` with the value as its parameter).
+
+Only plain values take this path. When a value is an SQL expression (it has ``to_sql``),
+or the shape is unusual (no data, no WHERE), these functions return None and the backend
+hands the options to the core's builder. ``tests/backend/test_dml_text.py`` checks that
+the text and parameters equal the core's for the shapes handled here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+__all__ = ["plain_insert", "plain_update"]
+
+_CACHE_LIMIT = 512
+_INSERTS: Dict[Tuple[Any, ...], str] = {}
+_UPDATES: Dict[Tuple[Any, ...], Tuple[str, str]] = {}
+
+
+def _has_expression(values: Sequence[Any]) -> bool:
+    for value in values:
+        if hasattr(value, "to_sql"):
+            return True
+    return False
+
+
+def _target(dialect: Any, table: str, schema: Optional[str]) -> str:
+    quote = dialect.format_identifier
+    return f"{quote(schema)}.{quote(table)}" if schema else quote(table)
+
+
+def _returning(dialect: Any, columns: Optional[Sequence[str]]) -> str:
+    if not columns:
+        return ""
+    return " RETURNING " + ", ".join(map(dialect.format_identifier, columns))
+
+
+def _remember(cache: Dict[Tuple[Any, ...], str], key: Tuple[Any, ...], text: str) -> str:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = text
+    return text
+
+
+def plain_insert(dialect: Any, options: Any) -> Optional[Tuple[str, Tuple[Any, ...]]]:
+    """``(sql, params)`` for ``InsertOptions`` of plain values, else None (use the core)."""
+    data = options.data
+    if not data:
+        return None
+    values = tuple(data.values())
+    if _has_expression(values):
+        return None
+    returning = options.returning_columns
+    key = (options.schema_name, options.table, tuple(data), tuple(returning) if returning else None)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        columns = ", ".join(map(dialect.format_identifier, data))
+        placeholders = ", ".join(["%s"] * len(values))
+        sql = _remember(_INSERTS, key, f"INSERT INTO {_target(dialect, options.table, options.schema_name)} "
+                                       f"({columns}) VALUES ({placeholders}){_returning(dialect, returning)}")
+    return sql, values
+
+
+def plain_update(dialect: Any, options: Any) -> Optional[Tuple[str, Tuple[Any, ...]]]:
+    """``(sql, params)`` for ``UpdateOptions`` of plain values and a WHERE, else None."""
+    data, where = options.data, options.where
+    if not data or where is None or not hasattr(where, "to_sql"):
+        return None
+    values = tuple(data.values())
+    if _has_expression(values):
+        return None
+    from rhosocial.activerecord.backend.expression.query_parts import WhereClause
+
+    # the WHERE is the model's own predicate: the core formats it, as its UpdateExpression would
+    clause = where if isinstance(where, WhereClause) else WhereClause(dialect, condition=where)
+    where_sql, where_params = clause.to_sql()
+    returning = options.returning_columns
+    key = (options.schema_name, options.table, tuple(data), tuple(returning) if returning else None)
+    parts = _UPDATES.get(key)
+    if parts is None:
+        quote = dialect.format_identifier
+        assignments = ", ".join(f"{quote(column)} = %s" for column in data)
+        parts = _UPDATES[key] = (f"UPDATE {_target(dialect, options.table, options.schema_name)} SET {assignments} ",
+                                 _returning(dialect, returning))
+        if len(_UPDATES) > _CACHE_LIMIT:
+            _UPDATES.clear()
+    return parts[0] + where_sql + parts[1], values + tuple(where_params)
