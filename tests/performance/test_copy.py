@@ -77,6 +77,23 @@ async def test_sequence_rows_without_columns_fill_table_order(db, table, pg_data
     assert rows == [{"a": 1, "b": "x", "c": 2}, {"a": 2, "b": "y", "c": 4}]
 
 
+
+async def test_infinity_sentinels_survive_the_binary_copy(db, table):
+    """Rows without sentinels are dumped by psycopg's own dumpers; one sentinel anywhere
+    in a date/timestamp column keeps the ±infinity dumpers for that COPY."""
+    from rhosocial.activerecord.backend.impl.postgres.types import TIMESTAMPTZ_INFINITY
+
+    await make_table(db, table)
+    rows = [sample(i) for i in range(1, 201)]
+    rows[150] = rows[150][:5] + [datetime.datetime.min, TIMESTAMPTZ_INFINITY, datetime.date.max]
+    assert await db.copy_records(table, rows, columns=COLUMNS) == 200
+    back = (await db.execute(f'SELECT ts::text AS ts, tsz::text AS tsz, d::text AS d FROM "{table}" '
+                             "WHERE NOT isfinite(d)", options=DQL)).data
+    assert back == [{"ts": "-infinity", "tsz": "infinity", "d": "infinity"}]
+    ordinary = (await db.execute(f'SELECT ts, tsz, d FROM "{table}" WHERE name = %s', ("n7",), options=DQL)).data
+    assert list(ordinary[0].values()) == sample(7)[5:]
+
+
 async def test_values_not_dumpable_in_binary_fall_back_to_text(db, table):
     await make_table(db, table)
     # float for numeric, str for date/uuid, JSON text for jsonb: fine for INSERT, not for binary dumpers

@@ -43,6 +43,7 @@ __all__ = [
     "build_copy_plan",
     "copy_statement",
     "format_copy",
+    "holds_temporal_sentinels",
     "rows_as_sequences",
     "insert_values_sql",
 ]
@@ -61,6 +62,8 @@ COLUMN_TYPES_SQL = (
 )
 
 _TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB = 1114, 1184, 114, 3802
+_DATE = 1082
+_YEAR = attrgetter("year")
 _TZINFO = attrgetter("tzinfo")
 
 
@@ -190,6 +193,17 @@ def _column_needs_fix(rows: Sequence[Any], index: int, kind: int) -> bool:
         return bool(zones - {None})
     return str in set(map(type, values))
 
+
+
+def holds_temporal_sentinels(rows: Sequence[Any], plan: CopyPlan) -> bool:
+    """Whether a date/timestamp column holds a value of year 1 or 9999, where the ±infinity
+    sentinels live (``types.temporal``); if not, psycopg's own dumpers can do the COPY."""
+    for index, oid in enumerate(plan.oids):
+        if oid == _DATE or oid == _TIMESTAMP or oid == _TIMESTAMPTZ:
+            years = set(map(_YEAR, filter(_dt.date.__instancecheck__, map(itemgetter(index), rows))))
+            if 1 in years or 9999 in years:
+                return True
+    return False
 
 def prepare_rows(rows: Sequence[Any], plan: CopyPlan, binary: bool, suggestions: Dict[type, Any],
                  timezone: Any) -> Sequence[Any]:

@@ -33,11 +33,13 @@ from ..copy import (
     CopyPlan,
     build_copy_plan,
     format_copy,
+    holds_temporal_sentinels,
     insert_values_sql,
     prepare_rows,
     regclass_text,
     rows_as_sequences,
 )
+from ..types.temporal import use_default_binary_dumpers
 
 __all__ = ["AsyncBulkMixin"]
 
@@ -187,6 +189,8 @@ class AsyncBulkMixin:
         timezone = connection.info.timezone
         suggestions = self.get_default_adapter_suggestions()  # type: ignore[attr-defined]
         if plan.binary:
+            if not holds_temporal_sentinels(rows, plan):
+                use_default_binary_dumpers(cursor)
             try:
                 async with cursor.copy(plan.statement_binary) as copy:
                     copy.set_types(list(plan.oids))
