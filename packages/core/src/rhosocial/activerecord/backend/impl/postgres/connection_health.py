@@ -10,8 +10,8 @@ sends anything: the only case in which reconnecting cannot lose or replay work.
 
 from __future__ import annotations
 
-import asyncio
 import select
+import threading
 from typing import Any
 
 from psycopg import pq
@@ -19,6 +19,8 @@ from psycopg import pq
 __all__ = ["closed_while_idle"]
 
 _POLLER = "_rhosocial_poller"
+#: psycopg's sync connections serialise on a threading lock (asyncio ones on asyncio.Lock)
+_THREAD_LOCKS = (type(threading.Lock()), type(threading.RLock()))
 
 
 def closed_while_idle(connection: Any) -> bool:
@@ -32,7 +34,7 @@ def closed_while_idle(connection: Any) -> bool:
     if pgconn.status != pq.ConnStatus.OK:
         return True
     lock = getattr(connection, "lock", None)
-    if lock is None or isinstance(lock, asyncio.Lock):
+    if not isinstance(lock, _THREAD_LOCKS):
         # asyncio: no other task runs between this check and the probe (no await)
         if (lock is not None and lock.locked()) or pgconn.transaction_status == pq.TransactionStatus.ACTIVE:
             return False
