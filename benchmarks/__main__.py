@@ -90,6 +90,9 @@ class ReferenceSystem:
     def run(self, workload, n):
         return self._ask({"op": "run", "workload": workload, "n": n})["seconds"]
 
+    def freeze(self):
+        self._ask({"op": "freeze"})
+
     def close(self):
         try:
             self._ask({"op": "quit"})
@@ -189,6 +192,14 @@ def main(argv=None):
                     if workload in ("save", "bulk", "bulk_executemany"):
                         _truncate(conninfo)
                     system.run(workload, min(n, 200))
+        # Setup objects (rows, sessions, models of every system) stay alive for the whole run;
+        # frozen, they are not traversed by the collections that a system's own allocations
+        # trigger, in this process and in the reference's worker alike.
+        gc.collect()
+        gc.freeze()
+        for system in opened:
+            if hasattr(system, "freeze"):
+                system.freeze()
         for rep in range(reps):
             print(f"repetition {rep + 1}/{reps}", file=sys.stderr)
             for workload, n in plan:

@@ -9,6 +9,7 @@ packages (they are not installed there), only the reference's and ``schema.py`` 
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import logging
 import sys
@@ -98,7 +99,12 @@ def main():
                 system = Reference(command["config"])
                 answer = {"ok": True}
             elif command["op"] == "run":
+                gc.collect()  # as the main process does before every run
                 answer = {"seconds": getattr(system, "w_" + command["workload"])(command["n"])}
+            elif command["op"] == "freeze":
+                gc.collect()
+                gc.freeze()
+                answer = {"ok": True}
             else:
                 break
         except Exception as exc:  # reported, not fatal: a failed workload is shown as such
