@@ -94,6 +94,22 @@ async def test_infinity_sentinels_survive_the_binary_copy(db, table):
     assert list(ordinary[0].values()) == sample(7)[5:]
 
 
+
+async def test_infinity_inside_arrays_is_the_same_in_and_out_of_a_transaction(db, table):
+    """A date array holding a sentinel is written as infinity by a streamed COPY too (the
+    scan only sees scalar date columns, so array columns keep the sentinel dumpers)."""
+    await db.execute(f'CREATE TABLE "{table}" (id int, ds date[], ts timestamptz[])')
+    from rhosocial.activerecord.backend.impl.postgres.types import TIMESTAMPTZ_INFINITY
+
+    row = (1, [datetime.date.max, datetime.date(2024, 1, 2)], [TIMESTAMPTZ_INFINITY])
+    assert await db.copy_records(table, [row], columns=["id", "ds", "ts"]) == 1
+    async with db.transaction_manager.transaction():
+        await db.copy_records(table, [(2,) + row[1:]], columns=["id", "ds", "ts"])
+    back = (await db.execute(f'SELECT ds::text AS ds, ts::text AS ts FROM "{table}" ORDER BY id',
+                             options=DQL)).data
+    assert back[0] == back[1] == {"ds": "{infinity,2024-01-02}", "ts": "{infinity}"}
+
+
 async def test_values_not_dumpable_in_binary_fall_back_to_text(db, table):
     await make_table(db, table)
     # float for numeric, str for date/uuid, JSON text for jsonb: fine for INSERT, not for binary dumpers

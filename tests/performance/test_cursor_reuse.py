@@ -57,15 +57,19 @@ async def test_adapters_registered_on_the_connection_afterwards_take_effect(db):
     assert (await db.execute("SELECT %s AS m", (Marker(),), options=DQL)).data == [{"m": "marked"}]
 
 
-async def test_large_results_are_not_kept_on_the_idle_connection(db):
-    await db.execute("SELECT 1 AS a", options=DQL)
-    assert _idle(db) is not None
-    big = cursor_reuse.REUSE_MAX_ROWS + 1
-    rows = (await db.execute("SELECT g FROM generate_series(1, %s) g", (big,), options=DQL)).data
-    assert len(rows) == big
-    assert _idle(db) is None  # that cursor (and its result) was dropped
-    await db.execute("SELECT 1 AS a", options=DQL)
-    assert _idle(db) is not None
+async def test_the_idle_cursor_pins_neither_results_nor_parameters(db):
+    """Kept between statements, the cursor must not hold the last result (libpq memory) or
+    the last parameters (the dumped bytes): both could be arbitrarily large."""
+    rows = (await db.execute("SELECT g, repeat('x', 1000) AS pad FROM generate_series(1, 5000) g",
+                             options=DQL)).data
+    assert len(rows) == 5000
+    idle = _idle(db)
+    assert idle is not None and idle.pgresult is None and idle._query is None
+    blob = b"\x00" * (4 * 2**20)
+    back = (await db.execute("SELECT length(%s::bytea) AS n", (blob,), options=DQL)).data
+    assert back == [{"n": len(blob)}]
+    idle = _idle(db)
+    assert idle is not None and idle.pgresult is None and idle._query is None
 
 
 async def test_a_failed_statement_does_not_leave_its_cursor_for_the_next(db):

@@ -172,6 +172,28 @@ def test_infinity_dumpers_delegate_to_psycopg_default_dumpers(pg_database):
                 assert ours.dump(value) == default(cls, conn).dump(value)
 
 
+
+def test_infinity_registered_on_psycopgs_global_adapters():
+    """register_infinity(psycopg.adapters) is a valid use; the dumpers and loaders must not
+    then find themselves as the default to delegate to (run in a child: it is global)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import datetime, psycopg\n"
+        "from psycopg.adapt import PyFormat, Transformer\n"
+        "from rhosocial.activerecord.backend.impl.postgres.types.temporal import register_infinity\n"
+        "register_infinity(psycopg.adapters)\n"
+        "t = Transformer()\n"
+        "for v in (datetime.date(2020, 1, 2), datetime.datetime(2020, 1, 2, 3), datetime.date.max):\n"
+        "    for f in (PyFormat.AUTO, PyFormat.TEXT, PyFormat.BINARY):\n"
+        "        t.get_dumper(v, f).dump(v)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
 PLANES = "".join([
     "ascii ~", "é ß ñ", "Ωλ", "中文 日本語 한국어", "\u200b\ufeff",  # BMP incl. zero-width
     "\U0001F418\U0001F600", "\U00020000\U0002A6D6",  # planes 1 and 2

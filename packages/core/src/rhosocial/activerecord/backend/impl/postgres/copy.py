@@ -63,6 +63,15 @@ COLUMN_TYPES_SQL = (
 
 _TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB = 1114, 1184, 114, 3802
 _DATE = 1082
+#: Built-in types whose values cannot contain a date or timestamp (scalars and their arrays):
+#: bool, bytea, char, name, int8, int2, int4, text, oid, json, float4, float8, money, inet,
+#: cidr, bpchar, varchar, time, interval, timetz, numeric, uuid, jsonb, and the arrays of
+#: bool, int2, int4, text, bpchar, varchar, int8, float4, float8, numeric, uuid, jsonb.
+_DATELESS_OIDS = frozenset({
+    16, 17, 18, 19, 20, 21, 23, 25, 26, 114, 700, 701, 790, 869, 650, 1042, 1043, 1083, 1186, 1266,
+    1700, 2950, 3802,
+    1000, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1231, 2951, 3807,
+})
 _YEAR = attrgetter("year")
 _TZINFO = attrgetter("tzinfo")
 
@@ -196,13 +205,20 @@ def _column_needs_fix(rows: Sequence[Any], index: int, kind: int) -> bool:
 
 
 def holds_temporal_sentinels(rows: Sequence[Any], plan: CopyPlan) -> bool:
-    """Whether a date/timestamp column holds a value of year 1 or 9999, where the ±infinity
-    sentinels live (``types.temporal``); if not, psycopg's own dumpers can do the COPY."""
+    """Whether the rows may hold a ±infinity sentinel (``types.temporal``); if not, psycopg's
+    own date/timestamp dumpers can do the COPY.
+
+    Only scalar date/timestamp columns are scanned (for a value of year 1 or 9999). Any
+    column of a type that can carry dates inside it (arrays, ranges, composites, types not
+    listed in ``_DATELESS_OIDS``) counts as holding one: it keeps the sentinel dumpers.
+    """
     for index, oid in enumerate(plan.oids):
         if oid == _DATE or oid == _TIMESTAMP or oid == _TIMESTAMPTZ:
             years = set(map(_YEAR, filter(_dt.date.__instancecheck__, map(itemgetter(index), rows))))
             if 1 in years or 9999 in years:
                 return True
+        elif oid not in _DATELESS_OIDS:
+            return True
     return False
 
 def prepare_rows(rows: Sequence[Any], plan: CopyPlan, binary: bool, suggestions: Dict[type, Any],

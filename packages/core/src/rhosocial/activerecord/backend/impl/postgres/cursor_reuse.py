@@ -18,8 +18,9 @@ How it stays correct:
   no longer shares them and is dropped (``_same_adapters``). This relies on psycopg
   internals; ``_REUSE_SAFE`` checks them once at import, and if a psycopg release
   changes them, reuse is switched off and every statement gets a new cursor again.
-* A cursor whose last result holds many rows is dropped, so an idle connection does
-  not pin a large result in memory.
+* A kept cursor is reset first (psycopg's own reset between executions), so an idle
+  connection pins neither the last result nor the last parameters in memory. The
+  reference cycle connection -> cursor -> connection is left to the garbage collector.
 """
 
 from __future__ import annotations
@@ -30,11 +31,9 @@ import psycopg
 from psycopg import adapt
 from psycopg.adapt import PyFormat
 
-__all__ = ["take_cursor", "give_back_cursor", "forget_cursor", "REUSE_MAX_ROWS"]
+__all__ = ["take_cursor", "give_back_cursor", "forget_cursor"]
 
 _SLOT = "_rhosocial_idle_cursor"
-#: A cursor whose result had more rows than this is dropped instead of kept.
-REUSE_MAX_ROWS = 1000
 _AUTO, _TEXT, _BINARY = PyFormat.AUTO, PyFormat.TEXT, PyFormat.BINARY
 
 
@@ -65,7 +64,10 @@ def _check_psycopg_internals() -> bool:
             return False
         cursor_map = adapt.AdaptersMap(connection_map)
         connection_map.register_dumper(int, IntDumper)
-        return not _same_adapters(cursor_map, connection_map)
+        if _same_adapters(cursor_map, connection_map):
+            return False
+        # give_back_cursor releases the results and parameters with the cursors' own reset
+        return all(callable(getattr(cls, "_reset", None)) for cls in (psycopg.Cursor, psycopg.AsyncCursor))
     except Exception:  # attribute names or behaviour changed: do not reuse cursors
         return False
 
@@ -87,9 +89,10 @@ def give_back_cursor(connection: Any, cursor: Any) -> None:
     # closing an AsyncCursor would need an await.
     if not _REUSE_SAFE:
         return
-    result = cursor.pgresult
-    if result is not None and result.ntuples > REUSE_MAX_ROWS:
-        return
+    # Kept idle, it must not pin the last statement's results (libpq memory, however large)
+    # or its parameters (the dumped bytes, e.g. a 50 MB bytea) until the next statement:
+    # psycopg's own reset between executions releases both, and keeps the cached adapters.
+    cursor._reset()
     connection.__dict__[_SLOT] = cursor
 
 

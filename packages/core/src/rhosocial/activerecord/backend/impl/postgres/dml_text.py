@@ -43,6 +43,12 @@ def _returning(dialect: Any, columns: Optional[Sequence[str]]) -> str:
     return " RETURNING " + ", ".join(map(dialect.format_identifier, columns))
 
 
+def _require_returning(dialect: Any, columns: Optional[Sequence[str]]) -> None:
+    # as the core's format_returning_clause does (answered from the dialect's memo)
+    if columns:
+        dialect.require_capability("returning")
+
+
 def _remember(cache: Dict[Tuple[Any, ...], str], key: Tuple[Any, ...], text: str) -> str:
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
@@ -59,6 +65,7 @@ def plain_insert(dialect: Any, options: Any) -> Optional[Tuple[str, Tuple[Any, .
     if _has_expression(values):
         return None
     returning = options.returning_columns
+    _require_returning(dialect, returning)
     key = (options.schema_name, options.table, tuple(data), tuple(returning) if returning else None)
     sql = _INSERTS.get(key)
     if sql is None:
@@ -83,6 +90,7 @@ def plain_update(dialect: Any, options: Any) -> Optional[Tuple[str, Tuple[Any, .
     clause = where if isinstance(where, WhereClause) else WhereClause(dialect, condition=where)
     where_sql, where_params = clause.to_sql()
     returning = options.returning_columns
+    _require_returning(dialect, returning)
     key = (options.schema_name, options.table, tuple(data), tuple(returning) if returning else None)
     parts = _UPDATES.get(key)
     if parts is None:

@@ -28,9 +28,10 @@ from typing import Any
 
 import psycopg
 from psycopg.abc import AdaptContext
-from psycopg.adapt import Loader, PyFormat
+from psycopg.adapt import AdaptersMap, Loader, PyFormat
 from psycopg.pq import Format
 from psycopg.types import datetime as _dt
+from psycopg.types.datetime import register_default_adapters as register_default_datetime_adapters
 
 __all__ = [
     "register_infinity", "register_money", "use_default_binary_dumpers",
@@ -62,10 +63,17 @@ _TS_BINARY_MAX, _TS_BINARY_MIN = _i8.pack(_INT8_MAX), _i8.pack(_INT8_MIN)
 _NAIVE_SAMPLE = datetime(2000, 1, 1)
 
 
+# psycopg's own date/time adapters, in a map of their own: looked up in the global
+# ``psycopg.adapters`` they would be ours after ``register_infinity(psycopg.adapters)``
+# (each dumper delegating to itself), or a user's global override.
+_DEFAULTS = AdaptersMap(types=psycopg.postgres.types)
+register_default_datetime_adapters(_DEFAULTS)
+
+
 def _fast_dumper(cls: type, format: Format, context: AdaptContext | None, naive: bool = False) -> Any:
     """psycopg's default dumper instance for ``cls`` (the C one with ``psycopg[binary]``)."""
     py_format = PyFormat.BINARY if format == Format.BINARY else PyFormat.TEXT
-    dumper = psycopg.adapters.get_dumper(cls, py_format)(cls, context)
+    dumper = _DEFAULTS.get_dumper(cls, py_format)(cls, context)
     return dumper.upgrade(_NAIVE_SAMPLE, py_format) if naive else dumper
 
 
@@ -157,7 +165,7 @@ class _InfinityLoader(Loader):
 
     def __init__(self, oid: int, context: AdaptContext | None = None):
         super().__init__(oid, context)
-        default = psycopg.adapters.get_loader(oid, self.format)
+        default = _DEFAULTS.get_loader(oid, self.format)
         self._load = default(oid, context).load  # type: ignore[misc]
 
     def load(self, data: Any) -> Any:
