@@ -199,10 +199,13 @@ class OursModels(System):
         W = self.Write
         return [W(name=a, score=b, price=c, created=d, meta=e) for a, b, c, d, e in schema.rows(n)]
 
+    def _transaction(self):
+        return self.Write.transaction()
+
     def w_save(self, n):
         records = self._new(n)
         def go():
-            with self.Write.transaction():
+            with self._transaction():
                 for r in records:
                     r.save()
         return _timed(go)
@@ -227,7 +230,7 @@ class OursModels(System):
         by_id = {r.id: r for r in self.Read.query().where("id <= ?", (schema.READ_ROWS,)).all()}
         records = [by_id[k] for k in keys]
         def go():
-            with self.Read.transaction():
+            with self._transaction():
                 for r in records:
                     r.score = (r.score + 1) % 1000
                     r.save()
@@ -317,7 +320,7 @@ class CoreFloor(System):
 
 
 
-class CoreOnRawPsycopg(System):
+class CoreOnRawPsycopg(OursModels):
     """The core's model layer on the thinnest backend possible: ``execute`` is raw psycopg
     (one cursor, dict rows, a dict dumper for jsonb) and nothing of ours runs, neither
     execute nor the write path (the core's own insert/update are used).
@@ -329,9 +332,9 @@ class CoreOnRawPsycopg(System):
     server's meanwhile)."""
 
     name = "core on raw psycopg"
-    workloads = ("save", "select", "lookup", "update")
+    workloads = ("save", "select", "lookup", "update")  # the workloads of OursModels, on this backend
 
-    def __init__(self, config, conninfo, real_backend):
+    def __init__(self, config, conninfo, real_backend):  # replaces OursModels.__init__ (no backend of ours)
         from psycopg.types.json import JsonbDumper
         from rhosocial.activerecord.backend.base.operations import SQLOperationsMixin
         from rhosocial.activerecord.backend.impl.postgres import PostgresBackend
@@ -363,36 +366,9 @@ class CoreOnRawPsycopg(System):
     def close(self):
         self.conn.close()
 
-    def w_save(self, n):
-        W = self.Write
-        records = [W(name=a, score=b, price=c, created=d, meta=e) for a, b, c, d, e in schema.rows(n)]
-        def go():
-            with self.conn.transaction():
-                for r in records:
-                    r.save()
-        return _timed(go)
-
-    def w_select(self, n):
-        return _timed(lambda: self.Read.query().order_by("id").limit(n).all())
-
-    def w_lookup(self, n):
-        keys = schema.keys(n)
-        find = self.Read.find_one
-        def go():
-            for k in keys:
-                find(k)
-        return _timed(go)
-
-    def w_update(self, n):
-        keys = schema.keys(n)
-        by_id = {r.id: r for r in self.Read.query().where("id <= ?", (schema.READ_ROWS,)).all()}
-        records = [by_id[k] for k in keys]
-        def go():
-            with self.conn.transaction():
-                for r in records:
-                    r.score = (r.score + 1) % 1000
-                    r.save()
-        return _timed(go)
+    def _transaction(self):
+        # psycopg's own transaction: the core's would go through our transaction manager
+        return self.conn.transaction()
 
 
 class SQLAlchemyORM(System):

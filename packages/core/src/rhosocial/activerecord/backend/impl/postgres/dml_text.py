@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+from rhosocial.activerecord.backend.expression.query_parts import WhereClause
+
 __all__ = ["plain_insert", "plain_update"]
 
 _CACHE_LIMIT = 512
-_INSERTS: Dict[Tuple[Any, ...], str] = {}
-_UPDATES: Dict[Tuple[Any, ...], Tuple[str, str]] = {}
+_INSERTS: Dict[Tuple[Any, ...], Any] = {}
+_UPDATES: Dict[Tuple[Any, ...], Any] = {}
 
 
 def _has_expression(values: Sequence[Any]) -> bool:
@@ -49,7 +51,7 @@ def _require_returning(dialect: Any, columns: Optional[Sequence[str]]) -> None:
         dialect.require_capability("returning")
 
 
-def _remember(cache: Dict[Tuple[Any, ...], str], key: Tuple[Any, ...], text: str) -> str:
+def _remember(cache: Dict[Tuple[Any, ...], Any], key: Tuple[Any, ...], text: Any) -> Any:
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     cache[key] = text
@@ -84,8 +86,6 @@ def plain_update(dialect: Any, options: Any) -> Optional[Tuple[str, Tuple[Any, .
     values = tuple(data.values())
     if _has_expression(values):
         return None
-    from rhosocial.activerecord.backend.expression.query_parts import WhereClause
-
     # the WHERE is the model's own predicate: the core formats it, as its UpdateExpression would
     clause = where if isinstance(where, WhereClause) else WhereClause(dialect, condition=where)
     where_sql, where_params = clause.to_sql()
@@ -96,8 +96,6 @@ def plain_update(dialect: Any, options: Any) -> Optional[Tuple[str, Tuple[Any, .
     if parts is None:
         quote = dialect.format_identifier
         assignments = ", ".join(f"{quote(column)} = %s" for column in data)
-        parts = _UPDATES[key] = (f"UPDATE {_target(dialect, options.table, options.schema_name)} SET {assignments} ",
-                                 _returning(dialect, returning))
-        if len(_UPDATES) > _CACHE_LIMIT:
-            _UPDATES.clear()
+        parts = _remember(_UPDATES, key, (f"UPDATE {_target(dialect, options.table, options.schema_name)} "
+                                          f"SET {assignments} ", _returning(dialect, returning)))
     return parts[0] + where_sql + parts[1], values + tuple(where_params)

@@ -77,54 +77,50 @@ def _fast_dumper(cls: type, format: Format, context: AdaptContext | None, naive:
     return dumper.upgrade(_NAIVE_SAMPLE, py_format) if naive else dumper
 
 
-class InfDateDumper(_dt.DateDumper):
+class _SentinelDumper:
+    """Mixin: the two sentinel values become ±infinity, every other value goes to psycopg's
+    own dumper for the same type and format (``_fast_dumper``)."""
+
+    _value_type: type = date
+    _naive = False
+    _max_value: Any = date.max
+    _min_value: Any = date.min
     _infinity, _neg_infinity = b"infinity", b"-infinity"
+    format: Any
 
     def __init__(self, cls: type, context: AdaptContext | None = None):
-        super().__init__(cls, context)
-        self._dump = _fast_dumper(date, self.format, context).dump
+        super().__init__(cls, context)  # type: ignore[call-arg]
+        self._adapt_context = context
+        self._dump = _fast_dumper(self._value_type, self.format, context, naive=self._naive).dump
 
-    def dump(self, obj: date) -> Any:
-        if obj == date.max:
+    def dump(self, obj: Any) -> Any:
+        if obj == self._max_value:
             return self._infinity
-        if obj == date.min:
+        if obj == self._min_value:
             return self._neg_infinity
         return self._dump(obj)
 
 
-class InfDateBinaryDumper(InfDateDumper, _dt.DateBinaryDumper):  # type: ignore[misc]
-    format = Format.BINARY
+class InfDateDumper(_SentinelDumper, _dt.DateDumper):
+    pass
+
+
+class InfDateBinaryDumper(_SentinelDumper, _dt.DateBinaryDumper):
     _infinity, _neg_infinity = _DATE_BINARY_MAX, _DATE_BINARY_MIN
 
 
-class InfDatetimeNoTzDumper(_dt.DatetimeNoTzDumper):
-    _infinity, _neg_infinity = b"infinity", b"-infinity"
-
-    def __init__(self, cls: type, context: AdaptContext | None = None):
-        super().__init__(cls, context)
-        self._dump = _fast_dumper(datetime, self.format, context, naive=True).dump
-
-    def dump(self, obj: datetime) -> Any:
-        if obj == datetime.max:
-            return self._infinity
-        if obj == datetime.min:
-            return self._neg_infinity
-        return self._dump(obj)
+class InfDatetimeNoTzDumper(_SentinelDumper, _dt.DatetimeNoTzDumper):
+    _value_type, _naive = datetime, True
+    _max_value, _min_value = datetime.max, datetime.min
 
 
 class InfDatetimeNoTzBinaryDumper(InfDatetimeNoTzDumper, _dt.DatetimeNoTzBinaryDumper):  # type: ignore[misc]
-    format = Format.BINARY
     _infinity, _neg_infinity = _TS_BINARY_MAX, _TS_BINARY_MIN
 
 
-class InfDatetimeDumper(_dt.DatetimeDumper):
-    _infinity, _neg_infinity = b"infinity", b"-infinity"
+class InfDatetimeDumper(_SentinelDumper, _dt.DatetimeDumper):
+    _value_type = datetime
     _naive_dumper: type = InfDatetimeNoTzDumper
-
-    def __init__(self, cls: type, context: AdaptContext | None = None):
-        super().__init__(cls, context)
-        self._adapt_context = context
-        self._dump = _fast_dumper(datetime, self.format, context).dump
 
     def upgrade(self, obj: datetime, format: Any) -> Any:
         if obj.tzinfo:
@@ -132,7 +128,8 @@ class InfDatetimeDumper(_dt.DatetimeDumper):
         return self._naive_dumper(self.cls, self._adapt_context)
 
     def dump(self, obj: datetime) -> Any:
-        # the year test keeps the common case to one attribute read
+        # aware values: the sentinels are datetime.max/min in any zone; the year test keeps
+        # the common case to one attribute read
         if obj.year in (1, 9999):
             naive = obj.replace(tzinfo=None)
             if naive == datetime.max:
@@ -143,7 +140,6 @@ class InfDatetimeDumper(_dt.DatetimeDumper):
 
 
 class InfDatetimeBinaryDumper(InfDatetimeDumper, _dt.DatetimeBinaryDumper):  # type: ignore[misc]
-    format = Format.BINARY
     _infinity, _neg_infinity = _TS_BINARY_MAX, _TS_BINARY_MIN
     _naive_dumper = InfDatetimeNoTzBinaryDumper
 
