@@ -10,13 +10,15 @@ The column types are read from the catalogue once per (schema, table, columns)
 and cached by the backend (``CopyPlan``). A column whose type psycopg cannot
 dump in binary (enums, unregistered custom types) makes the whole COPY text.
 
-Rows are formatted into COPY data *before* the COPY starts (``format_copy``):
-a value psycopg cannot dump in binary for its column (a ``float`` for a
-``numeric``, a ``str`` for a ``date``) raises then, before anything reached
-the server, and the rows are formatted again in text format, where the server
-parses the text as it would a parameter of a normal INSERT. A failure *during*
-a COPY would abort an enclosing transaction; this way it cannot happen for a
-client-side type mismatch.
+Inside a transaction, rows are formatted into COPY data *before* the COPY
+starts (``format_copy``): a value psycopg cannot dump in binary for its column
+(a ``float`` for a ``numeric``, a ``str`` for a ``date``) raises then, before
+anything reached the server, and the rows are formatted again in text format,
+where the server parses the text as it would a parameter of a normal INSERT. A
+failure *during* a COPY would abort the enclosing transaction; this way it
+cannot happen for a client-side type mismatch. Outside a transaction the
+backend streams instead (an aborted COPY there commits nothing and is re-sent
+as text).
 
 Same Python types as normal inserts: in binary format, naive datetimes for
 ``timestamptz`` columns are read in the session time zone and aware ones for
@@ -36,10 +38,12 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from psycopg import pq, sql
 from psycopg.copy import Copy, FileWriter
+from rhosocial.activerecord.backend.errors import QueryError
 
 __all__ = [
     "CopyPlan",
     "COLUMN_TYPES_SQL",
+    "MissingColumnsError",
     "build_copy_plan",
     "copy_statement",
     "format_copy",
@@ -76,6 +80,10 @@ _YEAR = attrgetter("year")
 _TZINFO = attrgetter("tzinfo")
 
 
+class MissingColumnsError(QueryError):
+    """COPY names a column the table does not have (raised before any data is sent)."""
+
+
 @dataclass
 class CopyPlan:
     """How to COPY into one (schema, table, columns): cached per backend."""
@@ -89,6 +97,9 @@ class CopyPlan:
     fixes: Tuple[Tuple[int, int], ...] = ()
     text_only_reason: Optional[str] = None
     failures: int = field(default=0)
+    #: False once the server said the table cannot take ``bulk_insert``'s keyed COPY
+    #: (``bulk.DRAW_KEYS_SQL``); forgotten with the plan (``clear_copy_cache``, a failed COPY)
+    keyed_copy: bool = True
 
 
 def copy_statement(table: str, columns: Sequence[str], schema: Optional[str], binary: bool) -> Any:
@@ -125,9 +136,7 @@ def build_copy_plan(
         columns = [name for name, _, generated in catalog_rows if not generated]
     missing = [c for c in columns if c not in by_name]
     if missing:
-        from rhosocial.activerecord.backend.errors import QueryError
-
-        raise QueryError(f"copy_records: table {table!r} has no column(s) {', '.join(map(repr, missing))}")
+        raise MissingColumnsError(f"copy_records: table {table!r} has no column(s) {', '.join(map(repr, missing))}")
     oids = tuple(by_name[c] for c in columns)
     binary, reason = True, None
     for column, oid in zip(columns, oids):
