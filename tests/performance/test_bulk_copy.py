@@ -226,3 +226,22 @@ async def test_values_the_binary_copy_cannot_dump_go_as_text(db, table):
         await db.bulk_insert(BulkInsertOptions(table=table, columns=["name", "score", "meta"], rows=bad,
                                                returning_columns=["id"]))
     assert len(await stored(db, table)) == N
+
+
+async def test_through_a_pool_both_statements_share_one_connection(backend_factory, table):
+    """Pooled: ``bulk_create`` pins a connection for its transaction; a direct ``bulk_insert``
+    outside one borrows a single connection for the draw and the COPY."""
+    db = await backend_factory(pool_min_size=1, pool_max_size=2)
+    await create(db, table)
+    Model = model_for(db, table)
+    records = [Model(name=f"n{i}", score=i) for i in range(N)]
+    await maybe(Model.bulk_create(records))
+    result = await db.bulk_insert(BulkInsertOptions(table=table, columns=["name", "score"],
+                                                    rows=[[f"m{i}", i] for i in range(N)], returning_columns=["id"]))
+    assert [r.id for r in records] + [row["id"] for row in result.data] == list(range(1, 2 * N + 1))
+    rows = await stored(db, table)
+    assert_keys_match_rows(records, rows)
+    assert [row["name"] for row in rows[N:]] == [f"m{i}" for i in range(N)]
+    # the keyed COPY ran (its plan exists only on that path) and found the table fit for it
+    plan = raw(db)._copy_plan_cache()[(None, table, ("name", "score", "id"))]
+    assert plan.keyed_copy
