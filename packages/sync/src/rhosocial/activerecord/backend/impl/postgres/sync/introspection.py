@@ -27,6 +27,7 @@ from rhosocial.activerecord.backend.introspection import (
 )
 from rhosocial.activerecord.backend.introspection.types import TableInfo, ViewInfo
 
+from ..backend_base import result_columns
 from ..introspection import PostgresIntrospectorMixin, catalog, is_schema_change, parsing
 from ..introspection.types import (
     ConstraintInfo,
@@ -68,9 +69,9 @@ class SyncCatalogExecutor(SyncIntrospectorExecutor):
         with connection.cursor() as cursor:
             # Always a parameter mapping: "%%" in the catalogue SQL then means "%".
             cursor.execute(sql, params if params is not None else {})
-            if cursor.description is None:
+            names = result_columns(cursor)
+            if names is None:
                 return []
-            names = [column.name for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 

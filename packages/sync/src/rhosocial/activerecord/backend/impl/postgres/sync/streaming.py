@@ -37,6 +37,8 @@ from psycopg.pq import TransactionStatus
 from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import BatchDQLResult
 
+from ..backend_base import result_columns
+
 __all__ = ["StreamMixin"]
 
 _IDLE = TransactionStatus.IDLE
@@ -50,7 +52,7 @@ def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[D
 
 
 
-# (rows, description) batches from a named cursor; closable (aclosing/closing)
+# (rows, column names) batches from a named cursor; closable (aclosing/closing)
 _Batches = Generator[Tuple[Any, Any], None, None]
 
 class StreamMixin:
@@ -68,8 +70,8 @@ class StreamMixin:
         adapters = _normalise_adapters(column_adapters)
         rows_to_dicts = self._rows_to_dicts  # type: ignore[attr-defined]
         with closing(self._server_cursor_batches(query, values, batch_size)) as batches:
-            for rows, description in batches:
-                for row in rows_to_dicts(description, rows, adapters, column_mapping):
+            for rows, columns in batches:
+                for row in rows_to_dicts(columns, rows, adapters, column_mapping):
                     yield row
 
     def execute_batch_dql(
@@ -87,8 +89,8 @@ class StreamMixin:
         page_index = 0
         with closing(self._server_cursor_batches(query, values, page_size)) as batches:
             start = time.perf_counter()
-            for rows, description in batches:
-                data = self._rows_to_dicts(description, rows, adapters, column_mapping)  # type: ignore[attr-defined]
+            for rows, columns in batches:
+                data = self._rows_to_dicts(columns, rows, adapters, column_mapping)  # type: ignore[attr-defined]
                 yield BatchDQLResult(
                     data=data,
                     page_index=page_index,
@@ -100,7 +102,7 @@ class StreamMixin:
                 start = time.perf_counter()
 
     def _server_cursor_batches(self, query: str, values: Any, size: int) -> _Batches:
-        """Yield ``(rows, description)`` batches of ``query`` read through a named cursor."""
+        """Yield ``(rows, column names)`` batches of ``query`` read through a named cursor."""
         if size < 1:
             raise ValueError("batch_size must be at least 1")
         dedicated = None
@@ -120,12 +122,12 @@ class StreamMixin:
                 try:
                     self._log_statement(query, values)  # type: ignore[attr-defined]
                     cursor.execute(query, values)
-                    description = cursor.description
+                    columns = result_columns(cursor)
                     while True:
                         rows = cursor.fetchmany(size)
                         if not rows:
                             break
-                        yield rows, description
+                        yield rows, columns
                         if len(rows) < size:
                             break
                     completed = True
