@@ -31,17 +31,8 @@ def model_for(db, table):
     return cls
 
 
-async def with_before_insert_trigger(db, table):
-    """A ``BEFORE INSERT`` row trigger keeps ``bulk_create`` off the keyed COPY
-    (tests/performance/test_bulk_copy.py): these tests are about the multi-row INSERT."""
-    await db.execute("CREATE OR REPLACE FUNCTION rho_test_keep_row() RETURNS trigger LANGUAGE plpgsql "
-                     "AS $$ BEGIN RETURN NEW; END $$")
-    await db.execute(f'CREATE TRIGGER keep BEFORE INSERT ON "{table}" FOR EACH ROW EXECUTE PROCEDURE rho_test_keep_row()')
-
-
 async def test_bulk_create_is_one_multi_row_insert(db, table):
     await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text, score int, meta jsonb)')
-    await with_before_insert_trigger(db, table)
     Model = model_for(db, table)
     records = [Model(name=f"n{i}", score=i, meta={"i": i} if i % 2 else None) for i in range(20000)]
     with libpq_trace(raw(db)._connection) as trace:
@@ -57,7 +48,6 @@ async def test_bulk_create_is_one_multi_row_insert(db, table):
 
 async def test_bulk_create_chunks_beyond_65535_parameters(db, table):
     await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text, score int, meta jsonb)')
-    await with_before_insert_trigger(db, table)
     Model = model_for(db, table)
     records = [Model(name="x", score=i) for i in range(30000)]  # 90000 parameters
     with libpq_trace(raw(db)._connection) as trace:

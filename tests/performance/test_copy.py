@@ -120,6 +120,43 @@ async def test_values_not_dumpable_in_binary_fall_back_to_text(db, table):
 
 
 
+@pytest.mark.parametrize("in_transaction", [False, True])
+@pytest.mark.parametrize("column, value", [("s", 70000), ("i", 3_000_000_000), ("i", -(2**31) - 1), ("b", 2**63)])
+async def test_integers_out_of_range_are_refused_not_wrapped(db, table, in_transaction, column, value):
+    """psycopg's binary dumper for the column's type keeps the low bytes of a too large int
+    (3,000,000,000 became -1,294,967,296): the batch goes as text and the server refuses it,
+    as it refuses the INSERT."""
+    await db.execute(f'CREATE TABLE "{table}" (s smallint, i int, b bigint)')
+    rows = [[1, 2, 3] for _ in range(50)]
+    rows.append([value if c == column else 0 for c in ("s", "i", "b")])
+    with pytest.raises(DatabaseError, match="out of range"):
+        if in_transaction:
+            async with db.transaction_manager.transaction():
+                await db.copy_records(table, rows, columns=["s", "i", "b"])
+        else:
+            await db.copy_records(table, rows, columns=["s", "i", "b"])
+    assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 0}]
+    limits = [[-(2**15), -(2**31), -(2**63)], [2**15 - 1, 2**31 - 1, 2**63 - 1]]
+    assert await db.copy_records(table, limits, columns=["s", "i", "b"]) == 2  # the extremes fit, in binary
+    back = (await db.execute(f'SELECT s, i, b FROM "{table}" ORDER BY s', options=DQL)).data
+    assert [list(r.values()) for r in back] == limits
+
+
+async def test_json_text_is_sent_as_it_is(db, table):
+    """A str for a json/jsonb column is JSON text for the server to parse, as in an INSERT:
+    not parsed and re-serialised by Python (which rounds numbers to floats and, for json,
+    loses the original text)."""
+    await db.execute(f'CREATE TABLE "{table}" (j jsonb, k json)')
+    text = '{"a": 0.12345678901234567890123, "big": 1e400}'
+    raw_json = ' {"b" : 1,  "b": 2} '
+    assert await db.copy_records(table, [[text, raw_json]] * 3, columns=["j", "k"]) == 3
+    back = (await db.execute(f'SELECT j::text AS j, k::text AS k FROM "{table}" LIMIT 1', options=DQL)).data
+    inserted = (await db.execute("SELECT %s::jsonb::text AS j, %s::json::text AS k", (text, raw_json),
+                                 options=DQL)).data
+    assert back == inserted
+    assert "0.12345678901234567890123" in back[0]["j"] and back[0]["k"] == raw_json
+
+
 async def test_late_undumpable_value_outside_a_transaction_resends_all_rows_as_text(db, table):
     """Outside a transaction the rows are streamed while formatted; a value found late that
     binary cannot take aborts that COPY (nothing committed) and the whole batch goes as text:

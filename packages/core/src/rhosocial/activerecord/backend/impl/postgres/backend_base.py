@@ -259,12 +259,8 @@ class PostgresBackendMixin:
     def _build_query_result(self, cursor: Any, data: Any, duration: float) -> QueryResult:
         return self._result(cursor, data, duration)
 
-    def _log_statement(self, sql: Any, params: Any) -> None:
-        """DEBUG log of a statement (text, or a ``psycopg.sql`` composition); nothing is
-        formatted unless DEBUG is on."""
+    def _log_statement(self, sql: str, params: Any) -> None:
         if self.logger.isEnabledFor(logging.DEBUG):
-            if isinstance(sql, psycopg.sql.Composable):
-                sql = sql.as_string(None)
             self.logger.debug("Executing SQL: %s, parameters: %s", sql,
                               self.summarize_log_data(params))  # type: ignore[attr-defined]
 

@@ -23,21 +23,25 @@ as text).
 Same Python types as normal inserts: in binary format, naive datetimes for
 ``timestamptz`` columns are read in the session time zone and aware ones for
 ``timestamp`` columns converted to it (what the server does with a parameter),
-JSON text (``str``) for a json/jsonb column is parsed, and the backend's
-adapter suggestions (``dict`` -> Jsonb, ``tuple`` -> Range) are applied.
+JSON text (``str``) for a json/jsonb column is sent as it is, for the server to
+parse (as it parses an INSERT's parameter: no float rounding, json text kept
+verbatim), and the backend's adapter suggestions (``dict`` -> Jsonb, ``tuple``
+-> Range) are applied. An integer out of its column's range makes the batch go
+as text, where the server rejects it: psycopg's binary integer dumpers, given
+the column's type, would silently keep only the low bytes.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import io
-import json
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from psycopg import pq, sql
 from psycopg.copy import Copy, FileWriter
+from psycopg.types.json import Json
 from rhosocial.activerecord.backend.errors import QueryError
 
 __all__ = [
@@ -66,6 +70,8 @@ COLUMN_TYPES_SQL = (
 )
 
 _TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB = 1114, 1184, 114, 3802
+#: int2, int4, int8: the values their binary dumpers can carry
+_INTEGER_RANGES = {21: (-(2**15), 2**15 - 1), 23: (-(2**31), 2**31 - 1), 20: (-(2**63), 2**63 - 1)}
 _DATE = 1082
 #: Built-in types whose values cannot contain a date or timestamp (scalars and their arrays):
 #: bool, bytea, char, name, int8, int2, int4, text, oid, json, float4, float8, money, inet,
@@ -97,9 +103,6 @@ class CopyPlan:
     fixes: Tuple[Tuple[int, int], ...] = ()
     text_only_reason: Optional[str] = None
     failures: int = field(default=0)
-    #: False once the server said the table cannot take ``bulk_insert``'s keyed COPY
-    #: (``bulk.DRAW_KEYS_SQL``); forgotten with the plan (``clear_copy_cache``, a failed COPY)
-    keyed_copy: bool = True
 
 
 def copy_statement(table: str, columns: Sequence[str], schema: Optional[str], binary: bool) -> Any:
@@ -146,7 +149,8 @@ def build_copy_plan(
             binary, reason = False, f"no binary dumper for column {column!r} (oid {oid})"
             break
     fixes = tuple(
-        (i, oid) for i, oid in enumerate(oids) if oid in (_TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB)
+        (i, oid) for i, oid in enumerate(oids)
+        if oid in (_TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB) or oid in _INTEGER_RANGES
     )
     return CopyPlan(
         statement_binary=copy_statement(table, columns, schema, True),
@@ -190,19 +194,26 @@ def _fixer(kind: int, timezone: Any) -> Callable[[Any], Any]:
     else:  # json / jsonb: a str is JSON text, as for a normal INSERT parameter
         def fix(value: Any) -> Any:
             if type(value) is str:
-                return json.loads(value)
+                return Json(value, str)  # the text as it is (Json suits a jsonb dumper too)
             return value
     return fix
 
 
 def _column_needs_fix(rows: Sequence[Any], index: int, kind: int) -> bool:
-    """Whether any value of column ``index`` needs its binary fix (``_fixer``).
+    """Whether any value of column ``index`` needs its binary fix (``_fixer``); ValueError
+    (the binary COPY is abandoned for text) for an integer its column cannot hold.
 
     The scans are ``map``/``filter`` chains over C callables, a few percent of the
     formatting itself, so the usual case (aware datetimes for timestamptz, dicts for
     jsonb) costs no per-row Python loop and no copy of the rows.
     """
     values = map(itemgetter(index), rows)
+    limits = _INTEGER_RANGES.get(kind)
+    if limits is not None:
+        integers = list(filter(int.__instancecheck__, values))
+        if integers and (min(integers) < limits[0] or max(integers) > limits[1]):
+            raise ValueError(f"an integer out of range for column {index + 1}: sent as text, for the server to reject")
+        return False
     if kind == _TIMESTAMPTZ or kind == _TIMESTAMP:
         datetimes = filter(_dt.datetime.__instancecheck__, values)
         zones = set(map(_TZINFO, datetimes))

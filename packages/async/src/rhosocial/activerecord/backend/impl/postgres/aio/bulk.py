@@ -1,10 +1,6 @@
 """Bulk paths: multi-row INSERT, COPY FROM STDIN, and the core's batch DML on executemany.
 
-* ``bulk_insert`` (what ``Model.bulk_create`` calls): from ``COPY_MIN_ROWS``
-  rows that return only their generated key, the keys are drawn from the key's
-  sequence in one statement and the rows, keys included, are sent by COPY
-  (half the time of the INSERT for 10,000 rows; ``DRAW_KEYS_SQL`` lists when a
-  table qualifies, and draws nothing when it does not). Otherwise one multi-row
+* ``bulk_insert`` (what ``Model.bulk_create`` calls): one multi-row
   ``INSERT ... VALUES (...), (...) [RETURNING ...]`` per chunk, built directly
   as text (the core builds an expression object per value, which costs more
   than the round trip). The wire protocol carries the number of parameters of
@@ -32,11 +28,10 @@ from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import QueryResult
 
 from ..backend_base import result_columns
-from ..bulk import DRAW_KEYS_SQL, chunk_rows, copy_key_column, merge_results
+from ..bulk import chunk_rows, merge_results
 from ..copy import (
     COLUMN_TYPES_SQL,
     CopyPlan,
-    MissingColumnsError,
     build_copy_plan,
     format_copy,
     holds_temporal_sentinels,
@@ -80,11 +75,6 @@ class AsyncBulkMixin:
         kinds = set(map(type, flat))
         if any(hasattr(kind, "to_sql") for kind in kinds):
             return await self._bulk_insert_expressions(options)  # SQL expressions among the values
-        key_column = copy_key_column(len(rows), columns, options.returning_columns)
-        if key_column is not None:
-            copied = await self._bulk_insert_by_copy(options, columns, rows, key_column)
-            if copied is not None:
-                return copied
         suggestions = self.get_default_adapter_suggestions()  # type: ignore[attr-defined]
         if not kinds.isdisjoint(suggestions):
             for index, value in enumerate(flat):
@@ -116,59 +106,6 @@ class AsyncBulkMixin:
                 part = dataclasses.replace(options, rows=rows, auto_commit=False)
                 results.append(await super().bulk_insert(part))  # type: ignore[misc]
         return merge_results(results)
-
-    async def _bulk_insert_by_copy(self, options: Any, columns: List[str], rows: Sequence[Any],
-                                   key_column: str) -> Optional[QueryResult]:
-        """The rows with keys drawn from the key column's sequence, by COPY; None (nothing
-        drawn, nothing sent) when the table does not qualify (``DRAW_KEYS_SQL``).
-
-        Both statements run on one connection; ``Model.bulk_create`` holds a transaction
-        around them. Keys drawn for a COPY that then fails are lost, as the INSERT's would be
-        (a sequence never gives a value back).
-        """
-        start = time.perf_counter()
-        table, schema = options.table, options.schema_name
-        plan_key = (schema, table, (*columns, key_column))
-        try:
-            async with self._borrowed() as connection:  # type: ignore[attr-defined]
-                plan = self._copy_plan_cache().get(plan_key)
-                if plan is None:
-                    plan = await self._fetch_copy_plan(connection, table, schema, [*columns, key_column])
-                    self._copy_plan_cache()[plan_key] = plan
-                elif not plan.keyed_copy:
-                    return None
-                params = [regclass_text(table, schema), key_column, columns, list(plan.oids[:-1]), len(rows)]
-                self._log_statement(DRAW_KEYS_SQL, params[:4])  # type: ignore[attr-defined]
-                async with psycopg.AsyncRawCursor(connection) as raw:
-                    await raw.execute(DRAW_KEYS_SQL, params)
-                    drawn = await raw.fetchone()
-                if drawn is None:
-                    self._copy_plan_cache().pop(plan_key, None)  # the types changed: plan again next time
-                    return None
-                keys = drawn[0]
-                if keys is None:
-                    plan.keyed_copy = False  # not this table (a view, a trigger, ...): INSERT from now on
-                    return None
-                async with connection.cursor() as cursor:
-                    data, binary = self._format_copy_data(
-                        cursor, [(*row, key) for row, key in zip(rows, keys)], plan, connection)
-                    statement = plan.statement_binary if binary else plan.statement_text
-                    self._log_statement(statement, [len(rows)])  # type: ignore[attr-defined]
-                    try:
-                        async with cursor.copy(statement) as copy:
-                            await copy.write(data)
-                    except psycopg.Error:
-                        self._copy_plan_cache().pop(plan_key, None)
-                        raise
-        except ConnectionError:
-            raise
-        except MissingColumnsError:
-            return None  # nothing sent yet: the INSERT raises the server's own error
-        except BaseException as exc:
-            raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
-        data = self._rows_to_dicts((key_column,), [(key,) for key in keys],  # type: ignore[attr-defined]
-                                   _normalise_adapters(options.column_adapters), options.column_mapping)
-        return QueryResult(data=data, affected_rows=len(rows), duration=time.perf_counter() - start)
 
     def _insert_sql_parts(self, table: str, schema: Optional[str], columns: Sequence[str],
                           returning: Optional[Sequence[str]]) -> Tuple[str, str]:
