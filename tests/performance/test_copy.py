@@ -157,6 +157,44 @@ async def test_json_text_is_sent_as_it_is(db, table):
     assert "0.12345678901234567890123" in back[0]["j"] and back[0]["k"] == raw_json
 
 
+@pytest.mark.parametrize("in_transaction", [False, True])
+async def test_datetimes_land_as_an_insert_puts_them(db, table, in_transaction):
+    """Local times a DST change skips or repeats, and datetimes for a date column: the COPY
+    stores what an INSERT of the same values stores (the server's rules, not Python's)."""
+    await db.execute(f'CREATE TABLE "{table}" (k int, tsz timestamptz, d date)')
+    await db.execute("SET TimeZone = 'America/New_York'")
+    new_york = datetime.timezone(datetime.timedelta(hours=-5))
+    values = [
+        (datetime.datetime(2024, 11, 3, 1, 30), None),  # repeated: 01:30 EDT, then 01:30 EST
+        (datetime.datetime(2024, 3, 10, 2, 30), None),  # skipped
+        (datetime.datetime(2024, 6, 1, 12, 0), None),  # ordinary
+        (None, datetime.datetime(2024, 1, 2, 2, 0, tzinfo=datetime.timezone.utc)),  # Jan 1 in New York
+        (None, datetime.datetime(2024, 1, 1, 23, 0, tzinfo=new_york)),
+        (None, datetime.datetime(2024, 1, 1, 23, 0)),
+    ]
+    try:
+        for k, (tsz, d) in enumerate(values):
+            await db.execute(f'INSERT INTO "{table}" VALUES (%s, %s, %s)', (-k - 1, tsz, d))
+        rows = [[k + 1, tsz, d] for k, (tsz, d) in enumerate(values)]
+        if in_transaction:
+            async with db.transaction_manager.transaction():
+                await db.copy_records(table, rows, columns=["k", "tsz", "d"])
+        else:
+            await db.copy_records(table, rows, columns=["k", "tsz", "d"])
+        back = (await db.execute(f'SELECT abs(k) AS k, tsz, d, k > 0 AS copied FROM "{table}" ORDER BY abs(k), k',
+                                 options=DQL)).data
+        def utc(value):  # same-zone comparisons ignore fold (PEP 495): compare instants
+            return value.astimezone(datetime.timezone.utc) if value is not None else None
+
+        inserted = [(r["k"], utc(r["tsz"]), r["d"]) for r in back if not r["copied"]]
+        copied = [(r["k"], utc(r["tsz"]), r["d"]) for r in back if r["copied"]]
+        assert copied == inserted
+        assert inserted[0][1] == datetime.datetime(2024, 11, 3, 6, 30, tzinfo=datetime.timezone.utc)
+        assert inserted[3][2] == datetime.date(2024, 1, 1)
+    finally:
+        await db.execute("RESET TimeZone")
+
+
 async def test_late_undumpable_value_outside_a_transaction_resends_all_rows_as_text(db, table):
     """Outside a transaction the rows are streamed while formatted; a value found late that
     binary cannot take aborts that COPY (nothing committed) and the whole batch goes as text:

@@ -22,7 +22,10 @@ as text).
 
 Same Python types as normal inserts: in binary format, naive datetimes for
 ``timestamptz`` columns are read in the session time zone and aware ones for
-``timestamp`` columns converted to it (what the server does with a parameter),
+``timestamp`` columns converted to it (what the server does with a parameter;
+a local time that the zone's clock skips or repeats goes as text, for the
+server to resolve by its own rule), datetimes for ``date`` columns take their
+date in the session time zone,
 JSON text (``str``) for a json/jsonb column is sent as it is, for the server to
 parse (as it parses an INSERT's parameter: no float rounding, json text kept
 verbatim), and the backend's adapter suggestions (``dict`` -> Jsonb, ``tuple``
@@ -150,7 +153,7 @@ def build_copy_plan(
             break
     fixes = tuple(
         (i, oid) for i, oid in enumerate(oids)
-        if oid in (_TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB) or oid in _INTEGER_RANGES
+        if oid in (_DATE, _TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB) or oid in _INTEGER_RANGES
     )
     return CopyPlan(
         statement_binary=copy_statement(table, columns, schema, True),
@@ -184,7 +187,16 @@ def _fixer(kind: int, timezone: Any) -> Callable[[Any], Any]:
     if kind == _TIMESTAMPTZ:
         def fix(value: Any) -> Any:
             if type(value) is _dt.datetime and value.tzinfo is None:
-                return value.replace(tzinfo=timezone)
+                local = value.replace(tzinfo=timezone)
+                if local.utcoffset() != value.replace(tzinfo=timezone, fold=1).utcoffset():
+                    # a local time the clock skips or repeats (DST): PostgreSQL has its own rule
+                    raise ValueError("an ambiguous local time: sent as text, for the server to resolve")
+                return local
+            return value
+    elif kind == _DATE:  # a datetime: its date in the session time zone, as the server's cast
+        def fix(value: Any) -> Any:
+            if isinstance(value, _dt.datetime):
+                return (value.astimezone(timezone) if value.tzinfo is not None else value).date()
             return value
     elif kind == _TIMESTAMP:
         def fix(value: Any) -> Any:
@@ -214,6 +226,8 @@ def _column_needs_fix(rows: Sequence[Any], index: int, kind: int) -> bool:
         if integers and (min(integers) < limits[0] or max(integers) > limits[1]):
             raise ValueError(f"an integer out of range for column {index + 1}: sent as text, for the server to reject")
         return False
+    if kind == _DATE:
+        return any(map(_dt.datetime.__instancecheck__, values))
     if kind == _TIMESTAMPTZ or kind == _TIMESTAMP:
         datetimes = filter(_dt.datetime.__instancecheck__, values)
         zones = set(map(_TZINFO, datetimes))
@@ -241,28 +255,33 @@ def holds_temporal_sentinels(rows: Sequence[Any], plan: CopyPlan) -> bool:
             return True
     return False
 
+#: Fixes that stand for the server's cast of a typed INSERT parameter: needed in text format
+#: too (the server's date/timestamp input ignores a time zone offset in the text).
+_CAST_KINDS = (_DATE, _TIMESTAMP)
+
+
 def prepare_rows(rows: Sequence[Any], plan: CopyPlan, binary: bool, suggestions: Dict[type, Any],
                  timezone: Any) -> Sequence[Any]:
-    """Apply adapter suggestions (text) or the per-column fixes (binary); rows untouched if none apply."""
-    if binary:
-        fixes = [(i, _fixer(kind, timezone)) for i, kind in plan.fixes if _column_needs_fix(rows, i, kind)]
-        if not fixes:
-            return rows
-        out = []
+    """Apply the per-column fixes (binary: all of them; text: the casts of ``_CAST_KINDS``),
+    then, for text, the adapter suggestions; rows untouched if none apply."""
+    kinds = plan.fixes if binary else [(i, kind) for i, kind in plan.fixes if kind in _CAST_KINDS]
+    fixes = [(i, _fixer(kind, timezone)) for i, kind in kinds if _column_needs_fix(rows, i, kind)]
+    if fixes:
+        fixed = []
         for row in rows:
             row = list(row)
             for i, fix in fixes:
                 value = row[i]
                 if value is not None:
                     row[i] = fix(value)
-            out.append(row)
-        return out
-    if not suggestions:
+            fixed.append(row)
+        rows = fixed
+    if binary or not suggestions:
         return rows
-    kinds: set = set()
+    kinds_seen: set = set()
     for row in rows:
-        kinds.update(map(type, row))
-    if kinds.isdisjoint(suggestions):
+        kinds_seen.update(map(type, row))
+    if kinds_seen.isdisjoint(suggestions):
         return rows
     out = []
     for row in rows:
