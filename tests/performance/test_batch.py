@@ -6,6 +6,8 @@ from typing import Optional
 
 import pytest
 from rhosocial.activerecord.backend.expression import Column, InsertExpression, Literal, ValuesSource
+from rhosocial.activerecord.backend.errors import IntegrityError
+from rhosocial.activerecord.backend.impl.postgres.bulk import ROWS_PER_STATEMENT
 from rhosocial.activerecord.backend.options import BulkInsertOptions
 from rhosocial.activerecord.model import ActiveRecord, AsyncActiveRecord
 
@@ -31,32 +33,77 @@ def model_for(db, table):
     return cls
 
 
-async def test_bulk_create_is_one_multi_row_insert(db, table):
+def insert_statements(trace):
+    """(statement name, rows of VALUES) of every INSERT parsed, from the libpq trace."""
+    out = []
+    for statement in trace.statements:
+        name, _, text = statement.partition(" ")
+        if text.startswith('"INSERT'):
+            out.append((name.strip('"'), text.count("),(") + 1))
+    return out
+
+
+async def test_bulk_create_sends_statements_of_a_few_hundred_rows_in_one_pipeline(db, table):
+    """PostgreSQL plans one INSERT of thousands of rows far more slowly than statements of
+    ROWS_PER_STATEMENT rows: 20,050 rows go as 100 prepared statements of 200 rows (psycopg
+    parses the statement until it prepares it), pipelined, and one of 50."""
     await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text, score int, meta jsonb)')
     Model = model_for(db, table)
-    records = [Model(name=f"n{i}", score=i, meta={"i": i} if i % 2 else None) for i in range(20000)]
+    records = [Model(name=f"n{i}", score=i, meta={"i": i} if i % 2 else None) for i in range(20050)]
     with libpq_trace(raw(db)._connection) as trace:
         await maybe(Model.bulk_create(records))
-    inserts = [s for s in trace.statements if s.startswith('"" "INSERT')]
-    assert len(inserts) == 1  # 20000 rows x 3 params = 60000 < 65535: one statement
-    assert all(r.id is not None for r in records)
-    assert len({r.id for r in records}) == 20000
+    parsed = insert_statements(trace)
+    assert {rows for _, rows in parsed} == {ROWS_PER_STATEMENT, 50}
+    assert len(parsed) < 10  # parsed a few times, then prepared: not once per statement
+    assert any(name for name, _ in parsed)  # a named (prepared) statement
+    assert trace.round_trips <= 6  # BEGIN, the pipeline, the last 50 rows, COMMIT (+ syncs)
+    assert [r.id for r in records] == list(range(1, 20051))  # RETURNING order = input order
     row = (await db.execute(f'SELECT name, score, meta FROM "{table}" WHERE id = %s', (records[7].id,),
                             options=DQL)).data
     assert row == [{"name": "n7", "score": 7, "meta": {"i": 7}}]
+    assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 20050}]
 
 
-async def test_bulk_create_chunks_beyond_65535_parameters(db, table):
-    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text, score int, meta jsonb)')
-    Model = model_for(db, table)
-    records = [Model(name="x", score=i) for i in range(30000)]  # 90000 parameters
+async def test_wide_rows_stay_under_65535_parameters(db, table):
+    columns = [f"c{i}" for i in range(400)]  # 65535 // 400 = 163 rows per statement
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, {", ".join(c + " int" for c in columns)})')
+    rows = [[i] * 400 for i in range(500)]
     with libpq_trace(raw(db)._connection) as trace:
-        await maybe(Model.bulk_create(records))
-    assert len([s for s in trace.statements if s.startswith('"" "INSERT')]) == 2
-    count = (await db.execute(f'SELECT count(*) AS c, max(id) AS m FROM "{table}"', options=DQL)).data[0]
-    assert count["c"] == 30000
-    assert sorted(r.id for r in records) == list(range(1, 30001))
+        result = await db.bulk_insert(BulkInsertOptions(table=table, columns=columns, rows=rows,
+                                                        returning_columns=["id"]))
+    assert {n for _, n in insert_statements(trace)} == {163, 500 - 3 * 163}
+    assert [r["id"] for r in result.data] == list(range(1, 501))
+    assert result.affected_rows == 500
 
+
+async def test_failure_in_a_later_statement_leaves_nothing(db, table):
+    """Outside a transaction the statements run in one: a duplicate in the last statement
+    undoes the 1,000 rows before it."""
+    await db.execute(f'CREATE TABLE "{table}" (id int PRIMARY KEY, name text)')
+    rows = [[i, f"n{i}"] for i in range(1050)] + [[3, "again"]]
+    with pytest.raises(IntegrityError):
+        await db.bulk_insert(BulkInsertOptions(table=table, columns=["id", "name"], rows=rows))
+    assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 0}]
+    result = await db.bulk_insert(BulkInsertOptions(table=table, columns=["id", "name"], rows=rows[:-1]))
+    assert result.affected_rows == 1050  # and the backend is usable afterwards
+
+
+async def test_statement_triggers_fire_once_per_statement(db, table):
+    """Documented behaviour: a statement-level trigger sees each INSERT statement."""
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text)')
+    await db.execute(f'CREATE TABLE "{table}_log" (n int)')
+    await db.execute(f'CREATE FUNCTION "{table}_count"() RETURNS trigger LANGUAGE plpgsql AS '
+                     f'$$ BEGIN INSERT INTO "{table}_log" SELECT count(*) FROM new_rows; RETURN NULL; END $$')
+    await db.execute(f'CREATE TRIGGER counted AFTER INSERT ON "{table}" REFERENCING NEW TABLE AS new_rows '
+                     f'FOR EACH STATEMENT EXECUTE PROCEDURE "{table}_count"()')
+    try:
+        await db.bulk_insert(BulkInsertOptions(table=table, columns=["name"], rows=[["x"]] * 450))
+        log = (await db.execute(f'SELECT n FROM "{table}_log"', options=DQL)).data
+        assert sorted(r["n"] for r in log) == [50, ROWS_PER_STATEMENT, ROWS_PER_STATEMENT]
+    finally:
+        await db.execute(f'DROP TABLE "{table}" CASCADE')
+        await db.execute(f'DROP TABLE "{table}_log"')
+        await db.execute(f'DROP FUNCTION "{table}_count"()')
 
 
 async def test_bulk_insert_identifiers_and_values_with_placeholder_characters(db, table):

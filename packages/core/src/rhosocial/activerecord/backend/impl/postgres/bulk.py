@@ -9,7 +9,19 @@ from rhosocial.activerecord.backend.result import QueryResult
 #: PostgreSQL's limit on bind parameters in one statement (a 16-bit count).
 MAX_BIND_PARAMETERS = 65535
 
-__all__ = ["MAX_BIND_PARAMETERS", "chunk_rows", "merge_results"]
+#: Rows per INSERT statement of ``bulk_insert``. PostgreSQL parses and plans one INSERT of
+#: thousands of VALUES rows far more slowly than the same rows in statements of a few
+#: hundred, prepared once and pipelined (10,000 rows x 5 columns: 137 ms in one statement,
+#: 35 ms in statements of 100 to 250 rows, 36.6 ms of 500; 54 ms of 200 unprepared).
+ROWS_PER_STATEMENT = 200
+
+__all__ = ["MAX_BIND_PARAMETERS", "ROWS_PER_STATEMENT", "chunk_rows", "merge_results", "rows_per_statement"]
+
+
+def rows_per_statement(columns: int) -> int:
+    """Rows per INSERT of ``columns`` values each: ``ROWS_PER_STATEMENT``, fewer for rows so
+    wide that the statement would bind more than ``MAX_BIND_PARAMETERS``."""
+    return max(1, min(ROWS_PER_STATEMENT, MAX_BIND_PARAMETERS // max(1, columns)))
 
 
 def chunk_rows(rows: Sequence[Any], columns: int, limit: int = MAX_BIND_PARAMETERS) -> List[Sequence[Any]]:
