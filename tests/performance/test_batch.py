@@ -45,23 +45,49 @@ def insert_statements(trace):
 
 async def test_bulk_create_sends_statements_of_a_few_hundred_rows_in_one_pipeline(db, table):
     """PostgreSQL plans one INSERT of thousands of rows far more slowly than statements of
-    ROWS_PER_STATEMENT rows: 20,050 rows go as 100 prepared statements of 200 rows (psycopg
-    parses the statement until it prepares it), pipelined, and one of 50."""
+    ROWS_PER_STATEMENT rows: 20,050 rows go as 100 statements of 200 rows and one of 50,
+    in one round trip, unprepared (see test_bulk_insert_leaves_no_prepared_statements)."""
     await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, name text, score int, meta jsonb)')
     Model = model_for(db, table)
     records = [Model(name=f"n{i}", score=i, meta={"i": i} if i % 2 else None) for i in range(20050)]
     with libpq_trace(raw(db)._connection) as trace:
         await maybe(Model.bulk_create(records))
     parsed = insert_statements(trace)
-    assert {rows for _, rows in parsed} == {ROWS_PER_STATEMENT, 50}
-    assert len(parsed) < 10  # parsed a few times, then prepared: not once per statement
-    assert any(name for name, _ in parsed)  # a named (prepared) statement
-    assert trace.round_trips <= 6  # BEGIN, the pipeline, the last 50 rows, COMMIT (+ syncs)
+    assert sorted(rows for _, rows in parsed) == [50] + [ROWS_PER_STATEMENT] * 100
+    assert not any(name for name, _ in parsed)  # unnamed: nothing prepared
+    assert trace.round_trips <= 4  # BEGIN, the pipeline, COMMIT
     assert [r.id for r in records] == list(range(1, 20051))  # RETURNING order = input order
     row = (await db.execute(f'SELECT name, score, meta FROM "{table}" WHERE id = %s', (records[7].id,),
                             options=DQL)).data
     assert row == [{"name": "n7", "score": 7, "meta": {"i": 7}}]
     assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 20050}]
+
+
+async def test_bulk_insert_leaves_no_prepared_statements(db, table, admin):
+    """Parameter types vary between batches (ints by size, None untyped): prepared, each batch
+    would leave its own cached plan of a 200-row INSERT on the connection, and a cached plan
+    fails once after the table is altered from elsewhere."""
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, a bigint, b float8, v int)')
+    rows = [[(i * 7919) % 100000 * (10 ** (i % 4)), None if i % 3 else i / 3, i] for i in range(2000)]
+    for _ in range(6):  # past psycopg's prepare threshold
+        await db.bulk_insert(BulkInsertOptions(table=table, columns=["a", "b", "v"], rows=rows,
+                                               returning_columns=["id", "v"]))
+    prepared = await db.execute("SELECT count(*) AS c FROM pg_prepared_statements", options=DQL)
+    assert prepared.data == [{"c": 0}]
+    admin.execute(f'ALTER TABLE "{table}" ALTER v TYPE bigint')  # from another session
+    result = await db.bulk_insert(BulkInsertOptions(table=table, columns=["a", "b", "v"], rows=rows,
+                                                    returning_columns=["id", "v"]))
+    assert [r["v"] for r in result.data] == list(range(2000))
+
+
+async def test_a_transaction_begun_through_execute_is_left_to_its_owner(db, table):
+    """Several statements outside a transaction run in one of their own; inside one begun
+    with a plain BEGIN, they must not COMMIT it."""
+    await db.execute(f'CREATE TABLE "{table}" (id serial PRIMARY KEY, v int)')
+    await db.execute("BEGIN")
+    await db.bulk_insert(BulkInsertOptions(table=table, columns=["v"], rows=[[i] for i in range(500)]))
+    await db.execute("ROLLBACK")
+    assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 0}]
 
 
 async def test_wide_rows_stay_under_65535_parameters(db, table):

@@ -20,18 +20,11 @@ cannot happen for a client-side type mismatch. Outside a transaction the
 backend streams instead (an aborted COPY there commits nothing and is re-sent
 as text).
 
-Same Python types as normal inserts: in binary format, naive datetimes for
-``timestamptz`` columns are read in the session time zone and aware ones for
-``timestamp`` columns converted to it (what the server does with a parameter;
-a local time that the zone's clock skips or repeats goes as text, for the
-server to resolve by its own rule), datetimes for ``date`` columns take their
-date in the session time zone,
-JSON text (``str``) for a json/jsonb column is sent as it is, for the server to
-parse (as it parses an INSERT's parameter: no float rounding, json text kept
-verbatim), and the backend's adapter suggestions (``dict`` -> Jsonb, ``tuple``
--> Range) are applied. An integer out of its column's range makes the batch go
-as text, where the server rejects it: psycopg's binary integer dumpers, given
-the column's type, would silently keep only the low bytes.
+Same Python types, same stored values as normal inserts: ``copy_values.py``
+decides per column which values binary COPY would store differently from an
+INSERT and converts them, or sends the batch as text, where the server parses
+each value as it parses an INSERT's parameter; the backend's adapter suggestions
+(``dict`` -> Jsonb, ``tuple`` -> Range) are applied for text.
 """
 
 from __future__ import annotations
@@ -40,12 +33,13 @@ import datetime as _dt
 import io
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from psycopg import pq, sql
 from psycopg.copy import Copy, FileWriter
-from psycopg.types.json import Json
 from rhosocial.activerecord.backend.errors import QueryError
+
+from .copy_values import FIX_KINDS
 
 __all__ = [
     "CopyPlan",
@@ -72,10 +66,7 @@ COLUMN_TYPES_SQL = (
     "ORDER BY a.attnum"
 )
 
-_TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB = 1114, 1184, 114, 3802
-#: int2, int4, int8: the values their binary dumpers can carry
-_INTEGER_RANGES = {21: (-(2**15), 2**15 - 1), 23: (-(2**31), 2**31 - 1), 20: (-(2**63), 2**63 - 1)}
-_DATE = 1082
+_TIMESTAMP, _TIMESTAMPTZ, _DATE = 1114, 1184, 1082
 #: Built-in types whose values cannot contain a date or timestamp (scalars and their arrays):
 #: bool, bytea, char, name, int8, int2, int4, text, oid, json, float4, float8, money, inet,
 #: cidr, bpchar, varchar, time, interval, timetz, numeric, uuid, jsonb, and the arrays of
@@ -86,7 +77,6 @@ _DATELESS_OIDS = frozenset({
     1000, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1231, 2951, 3807,
 })
 _YEAR = attrgetter("year")
-_TZINFO = attrgetter("tzinfo")
 
 
 class MissingColumnsError(QueryError):
@@ -102,7 +92,7 @@ class CopyPlan:
     columns: Tuple[str, ...]
     oids: Tuple[int, ...]
     binary: bool  # every column has a binary dumper
-    #: (column index, kind) for columns whose values may need fixing before a binary dump
+    #: (column index, column type) of the columns ``copy_values`` may have to scan or fix
     fixes: Tuple[Tuple[int, int], ...] = ()
     text_only_reason: Optional[str] = None
     failures: int = field(default=0)
@@ -151,10 +141,7 @@ def build_copy_plan(
         except Exception:  # psycopg raises ProgrammingError for an unknown oid
             binary, reason = False, f"no binary dumper for column {column!r} (oid {oid})"
             break
-    fixes = tuple(
-        (i, oid) for i, oid in enumerate(oids)
-        if oid in (_DATE, _TIMESTAMP, _TIMESTAMPTZ, _JSON, _JSONB) or oid in _INTEGER_RANGES
-    )
+    fixes = tuple((i, oid) for i, oid in enumerate(oids) if oid in FIX_KINDS)
     return CopyPlan(
         statement_binary=copy_statement(table, columns, schema, True),
         statement_text=copy_statement(table, columns, schema, False),
@@ -183,61 +170,6 @@ def rows_as_sequences(
     return rows, list(columns) if columns is not None else None
 
 
-def _fixer(kind: int, timezone: Any) -> Callable[[Any], Any]:
-    if kind == _TIMESTAMPTZ:
-        def fix(value: Any) -> Any:
-            if type(value) is _dt.datetime and value.tzinfo is None:
-                local = value.replace(tzinfo=timezone)
-                if local.utcoffset() != value.replace(tzinfo=timezone, fold=1).utcoffset():
-                    # a local time the clock skips or repeats (DST): PostgreSQL has its own rule
-                    raise ValueError("an ambiguous local time: sent as text, for the server to resolve")
-                return local
-            return value
-    elif kind == _DATE:  # a datetime: its date in the session time zone, as the server's cast
-        def fix(value: Any) -> Any:
-            if isinstance(value, _dt.datetime):
-                return (value.astimezone(timezone) if value.tzinfo is not None else value).date()
-            return value
-    elif kind == _TIMESTAMP:
-        def fix(value: Any) -> Any:
-            if type(value) is _dt.datetime and value.tzinfo is not None:
-                return value.astimezone(timezone).replace(tzinfo=None)
-            return value
-    else:  # json / jsonb: a str is JSON text, as for a normal INSERT parameter
-        def fix(value: Any) -> Any:
-            if type(value) is str:
-                return Json(value, str)  # the text as it is (Json suits a jsonb dumper too)
-            return value
-    return fix
-
-
-def _column_needs_fix(rows: Sequence[Any], index: int, kind: int) -> bool:
-    """Whether any value of column ``index`` needs its binary fix (``_fixer``); ValueError
-    (the binary COPY is abandoned for text) for an integer its column cannot hold.
-
-    The scans are ``map``/``filter`` chains over C callables, a few percent of the
-    formatting itself, so the usual case (aware datetimes for timestamptz, dicts for
-    jsonb) costs no per-row Python loop and no copy of the rows.
-    """
-    values = map(itemgetter(index), rows)
-    limits = _INTEGER_RANGES.get(kind)
-    if limits is not None:
-        integers = list(filter(int.__instancecheck__, values))
-        if integers and (min(integers) < limits[0] or max(integers) > limits[1]):
-            raise ValueError(f"an integer out of range for column {index + 1}: sent as text, for the server to reject")
-        return False
-    if kind == _DATE:
-        return any(map(_dt.datetime.__instancecheck__, values))
-    if kind == _TIMESTAMPTZ or kind == _TIMESTAMP:
-        datetimes = filter(_dt.datetime.__instancecheck__, values)
-        zones = set(map(_TZINFO, datetimes))
-        if kind == _TIMESTAMPTZ:
-            return None in zones
-        return bool(zones - {None})
-    return str in set(map(type, values))
-
-
-
 def holds_temporal_sentinels(rows: Sequence[Any], plan: CopyPlan) -> bool:
     """Whether the rows may hold a ±infinity sentinel (``types.temporal``); if not, psycopg's
     own date/timestamp dumpers can do the COPY.
@@ -254,45 +186,6 @@ def holds_temporal_sentinels(rows: Sequence[Any], plan: CopyPlan) -> bool:
         elif oid not in _DATELESS_OIDS:
             return True
     return False
-
-#: Fixes that stand for the server's cast of a typed INSERT parameter: needed in text format
-#: too (the server's date/timestamp input ignores a time zone offset in the text).
-_CAST_KINDS = (_DATE, _TIMESTAMP)
-
-
-def prepare_rows(rows: Sequence[Any], plan: CopyPlan, binary: bool, suggestions: Dict[type, Any],
-                 timezone: Any) -> Sequence[Any]:
-    """Apply the per-column fixes (binary: all of them; text: the casts of ``_CAST_KINDS``),
-    then, for text, the adapter suggestions; rows untouched if none apply."""
-    kinds = plan.fixes if binary else [(i, kind) for i, kind in plan.fixes if kind in _CAST_KINDS]
-    fixes = [(i, _fixer(kind, timezone)) for i, kind in kinds if _column_needs_fix(rows, i, kind)]
-    if fixes:
-        fixed = []
-        for row in rows:
-            row = list(row)
-            for i, fix in fixes:
-                value = row[i]
-                if value is not None:
-                    row[i] = fix(value)
-            fixed.append(row)
-        rows = fixed
-    if binary or not suggestions:
-        return rows
-    kinds_seen: set = set()
-    for row in rows:
-        kinds_seen.update(map(type, row))
-    if kinds_seen.isdisjoint(suggestions):
-        return rows
-    out = []
-    for row in rows:
-        new = list(row)
-        for i, value in enumerate(new):
-            suggestion = suggestions.get(type(value))
-            if suggestion is not None:
-                new[i] = suggestion[0].to_database(value, suggestion[1])
-        out.append(new)
-    return out
-
 
 def format_copy(cursor: Any, rows: Sequence[Any], oids: Optional[Sequence[int]], binary: bool) -> bytes:
     """Format ``rows`` into COPY FROM data (no I/O: psycopg's formatter writes into memory).

@@ -25,7 +25,9 @@
 from __future__ import annotations
 
 import dataclasses
+import struct
 import time
+from contextlib import nullcontext
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import psycopg
@@ -41,16 +43,22 @@ from ..copy import (
     format_copy,
     holds_temporal_sentinels,
     insert_values_sql,
-    prepare_rows,
     regclass_text,
     rows_as_sequences,
 )
+from ..copy_values import prepare_rows, session_timezone
 from ..types.temporal import use_default_binary_dumpers
 
 __all__ = ["BulkMixin"]
 
 _IDLE = psycopg.pq.TransactionStatus.IDLE
-_DUMP_ERRORS = (TypeError, ValueError, OverflowError, psycopg.DataError, psycopg.ProgrammingError)
+#: libpq 14+ (psycopg's binary wheels bundle a recent one); otherwise one round trip per statement
+_PIPELINE = psycopg.Pipeline.is_supported()
+# What psycopg's binary dumpers raise for a value not of their type: struct.error (the oid
+# dumper given -1 or 2**33), AttributeError (the uuid dumper given a str), ... The text
+# format then lets the server parse the value as it parses an INSERT's parameter.
+_DUMP_ERRORS = (TypeError, ValueError, OverflowError, AttributeError, struct.error,
+                psycopg.DataError, psycopg.ProgrammingError)
 
 
 def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
@@ -88,11 +96,7 @@ class BulkMixin:
                     flat[index] = suggestion[0].to_database(value, suggestion[1])
         head, tail = self._insert_sql_parts(options.table, options.schema_name, columns, options.returning_columns)
         adapters = _normalise_adapters(options.column_adapters)
-        if len(rows) <= rows_per_statement(len(columns)) or self.in_transaction:  # type: ignore[attr-defined]
-            return self._run_insert(head, tail, flat, len(columns), adapters, options.column_mapping)
-        # several statements: one transaction, so that a failure part-way leaves nothing behind
-        with self.transaction_manager.transaction():  # type: ignore[attr-defined]
-            return self._run_insert(head, tail, flat, len(columns), adapters, options.column_mapping)
+        return self._run_insert(head, tail, flat, len(columns), adapters, options.column_mapping)
 
     def _bulk_insert_expressions(self, options: Any) -> QueryResult:
         chunks = chunk_rows(options.rows, len(options.columns))
@@ -119,40 +123,45 @@ class BulkMixin:
     def _run_insert(self, head: str, tail: str, flat: List[Any], width: int,
                           adapters: Optional[Dict[str, Any]], mapping: Optional[Dict[str, str]]) -> QueryResult:
         """INSERT the rows whose values are ``flat`` (``width`` per row) in statements of
-        ``rows_per_statement`` rows: the full ones through one pipelined ``executemany`` of
-        a prepared statement, the remainder in one more. RETURNING rows come back in input
-        order (the statements run in order, and each returns its rows in VALUES order)."""
+        ``rows_per_statement`` rows, all sent in one pipeline, in one transaction if none is
+        open (all or nothing). RETURNING rows come back in input order: one cursor per
+        statement, read in order, each returning its rows in VALUES order.
+
+        Not prepared: psycopg keys a prepared statement by its parameter types, which vary
+        from batch to batch (an int is int2, int4 or int8 by its size; None has no type), so
+        the batches would leave dozens of cached 200-row plans (megabytes) on every
+        connection, and a cached plan fails once after the table is altered elsewhere.
+        """
         start = time.perf_counter()
         per = rows_per_statement(width) * width
-        full = len(flat) // per
-        batches = [flat[i * per:(i + 1) * per] for i in range(full)]
-        rest = flat[full * per:]
+        batches = [flat[i:i + per] for i in range(0, len(flat), per)]
         returning = bool(tail)
         data: Optional[List[Dict[str, Any]]] = [] if returning else None
         affected = 0
+        cursors: List[Any] = []
         try:
             with self._borrowed() as connection:  # type: ignore[attr-defined]
-                with psycopg.RawCursor(connection) as cursor:
-                    if batches:
-                        query = insert_values_sql(head, per // width, width, tail)
-                        self._log_statement(query[:200], (len(batches), "statements of", per // width, "rows"))  # type: ignore[attr-defined]
-                        cursor.executemany(query, batches, returning=returning)
-                        while returning:
-                            data.extend(self._rows_to_dicts(  # type: ignore[attr-defined, union-attr]
-                                result_columns(cursor) or (), cursor.fetchall(), adapters, mapping))
-                            if not cursor.nextset():
-                                break
-                        affected += max(cursor.rowcount, 0)
-                    if rest:
-                        query = insert_values_sql(head, len(rest) // width, width, tail)
-                        self._log_statement(query[:200], rest[:20])  # type: ignore[attr-defined]
-                        cursor.execute(query, rest)
-                        if returning:
-                            data.extend(self._rows_to_dicts(  # type: ignore[attr-defined, union-attr]
+                try:
+                    # the connection's own state: a BEGIN sent through execute() counts too
+                    own = len(batches) > 1 and connection.info.transaction_status == _IDLE
+                    with connection.transaction() if own else nullcontext():
+                        with connection.pipeline() if len(batches) > 1 and _PIPELINE else nullcontext():
+                            for batch in batches:
+                                query = insert_values_sql(head, len(batch) // width, width, tail)
+                                self._log_statement(query[:200], batch[:20])  # type: ignore[attr-defined]
+                                cursor = psycopg.RawCursor(connection)
+                                cursors.append(cursor)
+                                cursor.execute(query, batch, prepare=False)
+                    for cursor in cursors:
+                        if data is not None:
+                            data.extend(self._rows_to_dicts(  # type: ignore[attr-defined]
                                 result_columns(cursor) or (), cursor.fetchall(), adapters, mapping))
                         affected += max(cursor.rowcount, 0)
-            if returning:
-                affected = len(data)  # type: ignore[arg-type]
+                finally:
+                    for cursor in cursors:
+                        cursor.close()
+            if data is not None:
+                affected = len(data)
             return QueryResult(data=data, affected_rows=affected, duration=time.perf_counter() - start)
         except ConnectionError:
             raise
@@ -210,7 +219,7 @@ class BulkMixin:
         text format. Inside a transaction that abort would doom the transaction, so there
         ``_format_copy_data`` formats everything before the COPY starts.
         """
-        timezone = connection.info.timezone
+        timezone = session_timezone(connection)
         suggestions = self.get_default_adapter_suggestions()  # type: ignore[attr-defined]
         if plan.binary:
             if not holds_temporal_sentinels(rows, plan):
@@ -218,7 +227,7 @@ class BulkMixin:
             try:
                 with cursor.copy(plan.statement_binary) as copy:
                     copy.set_types(list(plan.oids))
-                    for row in prepare_rows(rows, plan, True, suggestions, timezone):
+                    for row in prepare_rows(rows, plan.fixes, True, suggestions, timezone):
                         copy.write_row(row)
                 return
             except _DUMP_ERRORS as exc:
@@ -226,21 +235,22 @@ class BulkMixin:
                     raise  # the server refused the data: no format would do better
                 plan.failures += 1
         with cursor.copy(plan.statement_text) as copy:
-            for row in prepare_rows(rows, plan, False, suggestions, timezone):
+            for row in prepare_rows(rows, plan.fixes, False, suggestions, timezone):
                 copy.write_row(row)
 
     def _format_copy_data(
         self, cursor: Any, rows: Sequence[Any], plan: CopyPlan, connection: Any
     ) -> Tuple[bytes, bool]:
         """COPY data for ``rows``: binary if possible, else text (formatting fails before any I/O)."""
-        timezone = connection.info.timezone
+        timezone = session_timezone(connection)
         suggestions = self.get_default_adapter_suggestions()  # type: ignore[attr-defined]
         if plan.binary:
             try:
-                return format_copy(cursor, prepare_rows(rows, plan, True, suggestions, timezone), plan.oids, True), True
+                rows_binary = prepare_rows(rows, plan.fixes, True, suggestions, timezone)
+                return format_copy(cursor, rows_binary, plan.oids, True), True
             except _DUMP_ERRORS:
                 plan.failures += 1
-        return format_copy(cursor, prepare_rows(rows, plan, False, suggestions, timezone), None, False), False
+        return format_copy(cursor, prepare_rows(rows, plan.fixes, False, suggestions, timezone), None, False), False
 
     def _fetch_copy_plan(self, connection: Any, table: str, schema: Optional[str],
                                columns: Optional[Sequence[str]]) -> CopyPlan:

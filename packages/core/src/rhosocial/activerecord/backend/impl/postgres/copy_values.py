@@ -1,0 +1,202 @@
+"""Values for COPY that land as an INSERT would put them (no I/O; see ``copy.py``).
+
+An INSERT sends each value with the type psycopg picks for its Python type, and the server
+casts it to the column's type: with range checks, its own time zone rules, its own
+float-to-numeric rounding. A binary COPY carries no type and gets no cast: each value is
+written by the binary dumper of the *column's* type, which does not check or convert (an
+int too large for int4 loses its high bytes, the string "false" is a true bool, an aware
+datetime for a date column keeps its own day). So, per column:
+
+* **refuse binary** for the batch (``ValueError``; the caller formats it again as text,
+  which the server parses as it parses an INSERT's parameter, and rejects what the INSERT
+  would reject): an integer out of its column's range, also inside int arrays; a finite
+  float beyond float4's range; anything but a bool for a bool column; a str inside a
+  json/jsonb array; a naive datetime for timestamptz at a local time that DST skips or
+  repeats, or when the session time zone is one Python cannot load;
+* **convert, in both formats**, what the server's cast converts: an aware datetime for a
+  timestamp column to local time in the session zone, a datetime for a date column to its
+  date there, a float for a numeric column to its 15 significant digits (``float8_numeric``);
+  with the session zone unknown to Python the first two raise ``UnknownSessionTimeZone``;
+* **convert for binary**: a naive datetime for timestamptz is local time in the session
+  zone, a str for json/jsonb is JSON text sent as it is (not parsed and re-serialised).
+
+Each column is scanned once with ``map``/``filter`` chains over C callables; rows are
+copied only when some value needs converting.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from decimal import Decimal
+from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple
+from zoneinfo import ZoneInfo
+
+from psycopg.types.json import Json
+from rhosocial.activerecord.backend.errors import QueryError
+
+__all__ = ["FIX_KINDS", "UnknownSessionTimeZone", "prepare_rows", "session_timezone"]
+
+BOOL, INT2, INT4, INT8, FLOAT4, NUMERIC = 16, 21, 23, 20, 700, 1700
+INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, FLOAT4_ARRAY = 1005, 1007, 1016, 1021
+JSON, JSONB, JSON_ARRAY, JSONB_ARRAY = 114, 3802, 199, 3807
+DATE, TIMESTAMP, TIMESTAMPTZ = 1082, 1114, 1184
+_FLOAT4_MAX = 3.4028234663852886e38
+#: the values the binary dumper of each type (or of the elements of each array type) can carry
+_RANGES = {
+    INT2: (-(2**15), 2**15 - 1), INT4: (-(2**31), 2**31 - 1), INT8: (-(2**63), 2**63 - 1),
+    INT2_ARRAY: (-(2**15), 2**15 - 1), INT4_ARRAY: (-(2**31), 2**31 - 1), INT8_ARRAY: (-(2**63), 2**63 - 1),
+}
+_ARRAYS = frozenset({INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, FLOAT4_ARRAY, JSON_ARRAY, JSONB_ARRAY})
+#: column kinds that may need a scan or a fix
+FIX_KINDS = frozenset(_RANGES) | {BOOL, FLOAT4, FLOAT4_ARRAY, NUMERIC, JSON, JSONB, JSON_ARRAY, JSONB_ARRAY,
+                                  DATE, TIMESTAMP, TIMESTAMPTZ}
+#: fixes that stand for the server's cast: needed in text format too (the server's
+#: date/timestamp input ignores an offset in the text; a float's text has 17 digits)
+_CAST_KINDS = frozenset({DATE, TIMESTAMP, NUMERIC})
+
+
+class UnknownSessionTimeZone(QueryError):
+    """The session's TimeZone is not a zone Python can load (POSIX-style ``UTC+3``, ``+09``):
+    an aware datetime cannot be converted as the server would convert it."""
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> Optional[_dt.tzinfo]:
+    try:
+        return ZoneInfo(name)
+    except Exception:  # ValueError, ZoneInfoNotFoundError (a KeyError)
+        return None
+
+
+def session_timezone(connection: Any) -> Optional[_dt.tzinfo]:
+    """The session's time zone, or None if Python cannot load it (psycopg would fall back
+    to UTC, which converts wrongly)."""
+    name = connection.info.parameter_status("TimeZone")
+    return _zone(name) if name else None
+
+
+def _leaves(values: Iterable[Any]) -> Iterator[Any]:
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            yield from _leaves(value)
+        elif value is not None:
+            yield value
+
+
+def _unknown_zone() -> UnknownSessionTimeZone:
+    return UnknownSessionTimeZone(
+        "copy_records: the session TimeZone is not a zone name Python can load, so an aware "
+        "datetime cannot be converted as the server would; SET TimeZone to a zone name "
+        "(e.g. 'Etc/GMT-3' rather than 'UTC+3') or pass values of the column's own kind")
+
+
+def _needs_fix(values: Iterator[Any], kind: int) -> bool:
+    """Whether some value of a column of type ``kind`` needs its fix (``_fixer``); ValueError
+    when the column cannot go in binary for this batch (see the module docstring)."""
+    if kind in _ARRAYS:
+        leaves = _leaves(values)
+        if kind == JSON_ARRAY or kind == JSONB_ARRAY:
+            if any(map(str.__instancecheck__, leaves)):
+                raise ValueError("JSON text inside a json array: sent as text, for the server to parse")
+            return False
+        values, kind = leaves, (FLOAT4 if kind == FLOAT4_ARRAY else kind)
+    limits = _RANGES.get(kind)
+    if limits is not None:
+        integers = list(filter(int.__instancecheck__, values))
+        if integers and (min(integers) < limits[0] or max(integers) > limits[1]):
+            raise ValueError("an integer out of its column's range: sent as text, for the server to reject")
+        return False
+    if kind == FLOAT4:
+        if any(_FLOAT4_MAX < abs(value) < math.inf for value in values if type(value) is float):
+            raise ValueError("a float beyond float4: sent as text, for the server to reject")
+        return False
+    if kind == BOOL:
+        if set(map(type, values)) - {bool, type(None)}:
+            raise ValueError("a non-bool for a bool column: sent as text, for the server to parse")
+        return False
+    if kind == NUMERIC:
+        return float in set(map(type, values))
+    if kind == DATE:
+        return any(map(_dt.datetime.__instancecheck__, values))
+    if kind == TIMESTAMPTZ or kind == TIMESTAMP:
+        zones = {value.tzinfo for value in values if isinstance(value, _dt.datetime)}
+        return None in zones if kind == TIMESTAMPTZ else bool(zones - {None})
+    return str in set(map(type, values))  # json, jsonb
+
+
+def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
+    if kind == TIMESTAMPTZ:
+        def fix(value: Any) -> Any:
+            if type(value) is _dt.datetime and value.tzinfo is None:
+                if timezone is None:
+                    raise ValueError("a naive datetime in an unknown session zone: sent as text")
+                local = value.replace(tzinfo=timezone)
+                if local.utcoffset() != value.replace(tzinfo=timezone, fold=1).utcoffset():
+                    # a local time the clock skips or repeats (DST): PostgreSQL has its own rule
+                    raise ValueError("an ambiguous local time: sent as text, for the server to resolve")
+                return local
+            return value
+    elif kind == TIMESTAMP:
+        def fix(value: Any) -> Any:
+            if type(value) is _dt.datetime and value.tzinfo is not None:
+                if timezone is None:
+                    raise _unknown_zone()
+                return value.astimezone(timezone).replace(tzinfo=None)
+            return value
+    elif kind == DATE:
+        def fix(value: Any) -> Any:
+            if isinstance(value, _dt.datetime):
+                if value.tzinfo is None:
+                    return value.date()
+                if timezone is None:
+                    raise _unknown_zone()
+                return value.astimezone(timezone).date()
+            return value
+    elif kind == NUMERIC:
+        def fix(value: Any) -> Any:
+            if type(value) is float:
+                return Decimal(f"{value:.15g}") if math.isfinite(value) else Decimal(str(value))
+            return value
+    else:  # json / jsonb: a str is JSON text, as for a normal INSERT parameter
+        def fix(value: Any) -> Any:
+            if type(value) is str:
+                return Json(value, str)  # the text as it is (Json suits a jsonb dumper too)
+            return value
+    return fix
+
+
+def prepare_rows(rows: Sequence[Any], kinds: Sequence[Tuple[int, int]], binary: bool,
+                 suggestions: Dict[type, Any], timezone: Optional[_dt.tzinfo]) -> Sequence[Any]:
+    """The rows to format: ``kinds`` lists (column index, column type) of the columns of
+    ``FIX_KINDS``. Binary: every scan and fix; text: the cast fixes, then the backend's
+    adapter suggestions. The rows themselves are returned when nothing applies."""
+    if not binary:
+        kinds = [(i, kind) for i, kind in kinds if kind in _CAST_KINDS]
+    fixes = [(i, _fixer(kind, timezone)) for i, kind in kinds if _needs_fix(map(itemgetter(i), rows), kind)]
+    if fixes:
+        fixed = []
+        for row in rows:
+            row = list(row)
+            for i, fix in fixes:
+                value = row[i]
+                if value is not None:
+                    row[i] = fix(value)
+            fixed.append(row)
+        rows = fixed
+    if binary or not suggestions:
+        return rows
+    if set(map(type, chain.from_iterable(rows))).isdisjoint(suggestions):
+        return rows
+    out = []
+    for row in rows:
+        new = list(row)
+        for i, value in enumerate(new):
+            suggestion = suggestions.get(type(value))
+            if suggestion is not None:
+                new[i] = suggestion[0].to_database(value, suggestion[1])
+        out.append(new)
+    return out

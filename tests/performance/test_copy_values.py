@@ -1,0 +1,99 @@
+"""copy_records stores what an INSERT of the same Python values stores, or fails where it
+fails: each case inserts one value both ways, in and out of a transaction, and compares
+the stored text (see postgres/copy_values.py for why binary COPY needs help)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from rhosocial.activerecord.backend.errors import DatabaseError
+from rhosocial.activerecord.backend.impl.postgres.copy_values import UnknownSessionTimeZone
+
+from tests.backend.conftest import DQL
+
+pytestmark = pytest.mark.asyncio
+
+UTC = datetime.timezone.utc
+AWARE = datetime.datetime(2024, 1, 1, 23, 30, tzinfo=UTC)  # Jan 2 in Tokyo
+NAIVE = datetime.datetime(2024, 1, 1, 23, 30)
+
+CASES = [
+    ("int4", 3_000_000_000),  # binary int4 kept the low bytes: -1294967296
+    ("int2", -70000),
+    ("int8", 2**63),
+    ("int4[]", [1, 2**40]),
+    ("int2[]", [[1, 70000], [2, 3]]),
+    ("int4[]", [1, None, 3]),
+    ("boolean", "false"),  # the binary bool dumper tests truthiness: true
+    ("boolean", "f"),
+    ("boolean", False),
+    ("real", 1e39),  # binary float4 overflowed to Infinity
+    ("real", 1.5),
+    ("real", float("inf")),
+    ("real[]", [1.0, 1e39]),
+    ("jsonb[]", ['{"a": 1}', '[2]']),  # JSON text inside an array: parsed, not a JSON string
+    ("json[]", ['{"a": 1}']),
+    ("jsonb", '{"a": 0.12345678901234567890123}'),  # parsed by the server: no float rounding
+    ("json", ' {"b" : 1,  "b": 2} '),  # kept verbatim
+    ("numeric", 0.1 + 0.2),  # the server's float8 cast keeps 15 digits: 0.3
+    ("numeric", 1e20),
+    ("numeric", float("nan")),
+    ("numeric", Decimal("1.10")),
+    ("oid", -1),  # psycopg's binary oid dumper raised struct.error
+    ("oid", 2**33),
+    ("date", AWARE),  # the day in the session zone, as the server's cast
+    ("date", NAIVE),
+    ("timestamp", AWARE),
+    ("timestamptz", NAIVE),
+]
+
+
+async def stored_or_error(db, table, column_type, value, copy, in_transaction):
+    await db.execute(f'DROP TABLE IF EXISTS "{table}"')
+    await db.execute(f'CREATE TABLE "{table}" (v {column_type})')
+    try:
+        if copy and in_transaction:
+            async with db.transaction_manager.transaction():
+                await db.copy_records(table, [[value]] * 3, columns=["v"])
+        elif copy:
+            await db.copy_records(table, [[value]] * 3, columns=["v"])
+        else:
+            await db.execute(f'INSERT INTO "{table}" (v) VALUES (%s)', (value,))
+    except DatabaseError as exc:
+        count = (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data[0]["c"]
+        return ("error", count)
+    rows = (await db.execute(f'SELECT v::text AS v FROM "{table}"', options=DQL)).data
+    return ("stored", rows[0]["v"])
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "transaction"])
+@pytest.mark.parametrize("column_type, value", CASES, ids=[f"{t}-{v!r}"[:40] for t, v in CASES])
+async def test_copy_stores_what_insert_stores(db, table, column_type, value, in_transaction):
+    await db.execute("SET TimeZone = 'Asia/Tokyo'")
+    try:
+        inserted = await stored_or_error(db, table, column_type, value, False, False)
+        copied = await stored_or_error(db, table, column_type, value, True, in_transaction)
+    finally:
+        await db.execute("RESET TimeZone")
+    assert copied == inserted
+
+
+async def test_a_zone_python_cannot_load_gives_a_clear_error_or_the_server_decides(db, table):
+    """POSIX-style zones ('UTC+3' is three hours *behind* UTC) are unknown to zoneinfo:
+    naive datetimes for timestamptz go as text (the server applies its zone); an aware one
+    for a timestamp column cannot be converted as the server would, and is refused with a
+    clear error before anything is sent."""
+    await db.execute(f'CREATE TABLE "{table}" (tsz timestamptz, ts timestamp)')
+    await db.execute("SET TimeZone = 'UTC+3'")
+    try:
+        await db.copy_records(table, [[NAIVE, None]], columns=["tsz", "ts"])
+        await db.execute(f'INSERT INTO "{table}" (tsz) VALUES (%s)', (NAIVE,))
+        back = (await db.execute(f'SELECT tsz::text AS t FROM "{table}"', options=DQL)).data
+        assert back[0] == back[1] == {"t": "2024-01-01 23:30:00-03"}
+        with pytest.raises(UnknownSessionTimeZone, match="zone name"):
+            await db.copy_records(table, [[None, AWARE]], columns=["tsz", "ts"])
+        assert (await db.execute(f'SELECT count(*) AS c FROM "{table}"', options=DQL)).data == [{"c": 2}]
+    finally:
+        await db.execute("RESET TimeZone")
