@@ -9,10 +9,13 @@ datetime for a date column keeps its own day). So, per column:
 
 * **refuse binary** for the batch (``ValueError``; the caller formats it again as text,
   which the server parses as it parses an INSERT's parameter, and rejects what the INSERT
-  would reject): an integer out of its column's range, also inside int arrays; a finite
-  float beyond float4's range; anything but a bool for a bool column; a str inside a
-  json/jsonb array; a naive datetime for timestamptz at a local time that DST skips or
-  repeats, or when the session time zone is one Python cannot load;
+  would reject): an integer out of its column's range, or anything but a plain int, for an
+  integer column (also inside int arrays: numpy's integers are not ints, and the binary
+  dumpers would keep their low bytes); anything but a plain float for a real column, or a
+  float beyond its range (overflow, underflow); anything but a bool for a bool column (also
+  inside bool arrays); a str inside a json/jsonb array; a naive datetime for timestamptz
+  at a local time that DST skips or repeats, or when the session time zone is one Python
+  cannot load;
 * **convert, in both formats**, what the server's cast converts: an aware datetime for a
   timestamp column to local time in the session zone, a datetime for a date column to its
   date there, a float for a numeric column to its 15 significant digits (``float8_numeric``);
@@ -41,18 +44,23 @@ from rhosocial.activerecord.backend.errors import QueryError
 __all__ = ["FIX_KINDS", "UnknownSessionTimeZone", "prepare_rows", "session_timezone"]
 
 BOOL, INT2, INT4, INT8, FLOAT4, NUMERIC = 16, 21, 23, 20, 700, 1700
-INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, FLOAT4_ARRAY = 1005, 1007, 1016, 1021
+INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, FLOAT4_ARRAY, BOOL_ARRAY = 1005, 1007, 1016, 1021, 1000
 JSON, JSONB, JSON_ARRAY, JSONB_ARRAY = 114, 3802, 199, 3807
 DATE, TIMESTAMP, TIMESTAMPTZ = 1082, 1114, 1184
 _FLOAT4_MAX = 3.4028234663852886e38
+_FLOAT4_TINY = 7.006492321624085e-46  # half the smallest float4 denormal: rounds to 0 (underflow)
+_PLAIN_INT = frozenset({int, type(None)})
+_PLAIN_FLOAT = frozenset({float, type(None)})
 #: the values the binary dumper of each type (or of the elements of each array type) can carry
 _RANGES = {
     INT2: (-(2**15), 2**15 - 1), INT4: (-(2**31), 2**31 - 1), INT8: (-(2**63), 2**63 - 1),
     INT2_ARRAY: (-(2**15), 2**15 - 1), INT4_ARRAY: (-(2**31), 2**31 - 1), INT8_ARRAY: (-(2**63), 2**63 - 1),
 }
-_ARRAYS = frozenset({INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, FLOAT4_ARRAY, JSON_ARRAY, JSONB_ARRAY})
+_ARRAYS = frozenset({INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, FLOAT4_ARRAY, BOOL_ARRAY, JSON_ARRAY, JSONB_ARRAY})
+#: arrays checked as their elements' type (the int arrays are in _RANGES themselves)
+_ARRAY_ELEMENTS = {FLOAT4_ARRAY: FLOAT4, BOOL_ARRAY: BOOL}
 #: column kinds that may need a scan or a fix
-FIX_KINDS = frozenset(_RANGES) | {BOOL, FLOAT4, FLOAT4_ARRAY, NUMERIC, JSON, JSONB, JSON_ARRAY, JSONB_ARRAY,
+FIX_KINDS = frozenset(_RANGES) | {BOOL, BOOL_ARRAY, FLOAT4, FLOAT4_ARRAY, NUMERIC, JSON, JSONB, JSON_ARRAY, JSONB_ARRAY,
                                   DATE, TIMESTAMP, TIMESTAMPTZ}
 #: fixes that stand for the server's cast: needed in text format too (the server's
 #: date/timestamp input ignores an offset in the text; a float's text has 17 digits)
@@ -94,7 +102,7 @@ def _unknown_zone() -> UnknownSessionTimeZone:
         "(e.g. 'Etc/GMT-3' rather than 'UTC+3') or pass values of the column's own kind")
 
 
-def _needs_fix(values: Iterator[Any], kind: int) -> bool:
+def _needs_fix(values: Iterable[Any], kind: int) -> bool:
     """Whether some value of a column of type ``kind`` needs its fix (``_fixer``); ValueError
     when the column cannot go in binary for this batch (see the module docstring)."""
     if kind in _ARRAYS:
@@ -103,23 +111,32 @@ def _needs_fix(values: Iterator[Any], kind: int) -> bool:
             if any(map(str.__instancecheck__, leaves)):
                 raise ValueError("JSON text inside a json array: sent as text, for the server to parse")
             return False
-        values, kind = leaves, (FLOAT4 if kind == FLOAT4_ARRAY else kind)
+        values, kind = leaves, _ARRAY_ELEMENTS.get(kind, kind)
     limits = _RANGES.get(kind)
     if limits is not None:
-        integers = list(filter(int.__instancecheck__, values))
+        values = list(values)
+        # only plain ints are range-checked here; anything else (bool, numpy integers, floats,
+        # Decimal, str) goes as text, where the server parses, casts and range-checks it
+        if set(map(type, values)) - _PLAIN_INT:
+            raise ValueError("a value other than an int for an integer column: sent as text")
+        integers = [value for value in values if value is not None]
         if integers and (min(integers) < limits[0] or max(integers) > limits[1]):
             raise ValueError("an integer out of its column's range: sent as text, for the server to reject")
         return False
     if kind == FLOAT4:
-        if any(_FLOAT4_MAX < abs(value) < math.inf for value in values if type(value) is float):
-            raise ValueError("a float beyond float4: sent as text, for the server to reject")
+        values = list(values)
+        if set(map(type, values)) - _PLAIN_FLOAT:
+            raise ValueError("a value other than a float for a real column: sent as text")
+        magnitudes = [abs(value) for value in values if value]  # zero and None need no check
+        if any(_FLOAT4_MAX < m < math.inf or m < _FLOAT4_TINY for m in magnitudes):
+            raise ValueError("a float beyond real (overflow or underflow): sent as text, for the server to reject")
         return False
     if kind == BOOL:
         if set(map(type, values)) - {bool, type(None)}:
             raise ValueError("a non-bool for a bool column: sent as text, for the server to parse")
         return False
     if kind == NUMERIC:
-        return float in set(map(type, values))
+        return any(map(float.__instancecheck__, values))  # numpy's float64 is a float too
     if kind == DATE:
         return any(map(_dt.datetime.__instancecheck__, values))
     if kind == TIMESTAMPTZ or kind == TIMESTAMP:
@@ -131,7 +148,7 @@ def _needs_fix(values: Iterator[Any], kind: int) -> bool:
 def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
     if kind == TIMESTAMPTZ:
         def fix(value: Any) -> Any:
-            if type(value) is _dt.datetime and value.tzinfo is None:
+            if isinstance(value, _dt.datetime) and value.tzinfo is None:
                 if timezone is None:
                     raise ValueError("a naive datetime in an unknown session zone: sent as text")
                 local = value.replace(tzinfo=timezone)
@@ -142,7 +159,7 @@ def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
             return value
     elif kind == TIMESTAMP:
         def fix(value: Any) -> Any:
-            if type(value) is _dt.datetime and value.tzinfo is not None:
+            if isinstance(value, _dt.datetime) and value.tzinfo is not None:
                 if timezone is None:
                     raise _unknown_zone()
                 return value.astimezone(timezone).replace(tzinfo=None)
@@ -158,8 +175,8 @@ def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
             return value
     elif kind == NUMERIC:
         def fix(value: Any) -> Any:
-            if type(value) is float:
-                return Decimal(f"{value:.15g}") if math.isfinite(value) else Decimal(str(value))
+            if isinstance(value, float):
+                return Decimal(f"{value:.15g}") if math.isfinite(value) else Decimal(str(float(value)))
             return value
     else:  # json / jsonb: a str is JSON text, as for a normal INSERT parameter
         def fix(value: Any) -> Any:
