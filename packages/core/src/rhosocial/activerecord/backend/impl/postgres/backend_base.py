@@ -52,7 +52,6 @@ def as_postgres_config(config: Optional[ConnectionConfig], kwargs: Dict[str, Any
     return PostgresConnectionConfig(**generic)
 
 
-
 _ROWS_STATUSES = frozenset({psycopg.pq.ExecStatus.TUPLES_OK, psycopg.pq.ExecStatus.SINGLE_TUPLE,
                             getattr(psycopg.pq.ExecStatus, "TUPLES_CHUNK", psycopg.pq.ExecStatus.TUPLES_OK)})
 
@@ -76,6 +75,7 @@ def result_columns(cursor: Any) -> Optional[List[str]]:
         name = result.fname(index)
         names.append(name.decode(encoding) if name else f"column_{index + 1}")
     return names
+
 
 class PostgresBackendMixin:
     """Backend behaviour that does not depend on sync or async I/O."""

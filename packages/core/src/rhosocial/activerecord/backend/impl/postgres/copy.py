@@ -39,7 +39,7 @@ from psycopg import pq, sql
 from psycopg.copy import Copy, FileWriter
 from rhosocial.activerecord.backend.errors import QueryError
 
-from .copy_values import FIX_KINDS
+from .copy_values import DATE, FIX_KINDS, TIMESTAMP, TIMESTAMPTZ
 
 __all__ = [
     "CopyPlan",
@@ -66,7 +66,6 @@ COLUMN_TYPES_SQL = (
     "ORDER BY a.attnum"
 )
 
-_TIMESTAMP, _TIMESTAMPTZ, _DATE = 1114, 1184, 1082
 #: Built-in types whose values cannot contain a date or timestamp (scalars and their arrays):
 #: bool, bytea, char, name, int8, int2, int4, text, oid, json, float4, float8, money, inet,
 #: cidr, bpchar, varchar, time, interval, timetz, numeric, uuid, jsonb, and the arrays of
@@ -179,7 +178,7 @@ def holds_temporal_sentinels(rows: Sequence[Any], plan: CopyPlan) -> bool:
     listed in ``_DATELESS_OIDS``) counts as holding one: it keeps the sentinel dumpers.
     """
     for index, oid in enumerate(plan.oids):
-        if oid == _DATE or oid == _TIMESTAMP or oid == _TIMESTAMPTZ:
+        if oid == DATE or oid == TIMESTAMP or oid == TIMESTAMPTZ:
             years = set(map(_YEAR, filter(_dt.date.__instancecheck__, map(itemgetter(index), rows))))
             if 1 in years or 9999 in years:
                 return True

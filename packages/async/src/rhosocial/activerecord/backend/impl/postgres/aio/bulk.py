@@ -133,8 +133,7 @@ class AsyncBulkMixin:
         start = time.perf_counter()
         per = rows_per_statement(width) * width
         batches = [flat[i:i + per] for i in range(0, len(flat), per)]
-        returning = bool(tail)
-        data: Optional[List[Dict[str, Any]]] = [] if returning else None
+        data: Optional[List[Dict[str, Any]]] = [] if tail else None
         affected = 0
         cursors: List[Any] = []
         try:
@@ -158,8 +157,6 @@ class AsyncBulkMixin:
                 finally:
                     for cursor in cursors:
                         await cursor.close()
-            if data is not None:
-                affected = len(data)
             return QueryResult(data=data, affected_rows=affected, duration=time.perf_counter() - start)
         except ConnectionError:
             raise

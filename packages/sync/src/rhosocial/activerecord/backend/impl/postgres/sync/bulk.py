@@ -135,8 +135,7 @@ class BulkMixin:
         start = time.perf_counter()
         per = rows_per_statement(width) * width
         batches = [flat[i:i + per] for i in range(0, len(flat), per)]
-        returning = bool(tail)
-        data: Optional[List[Dict[str, Any]]] = [] if returning else None
+        data: Optional[List[Dict[str, Any]]] = [] if tail else None
         affected = 0
         cursors: List[Any] = []
         try:
@@ -160,8 +159,6 @@ class BulkMixin:
                 finally:
                     for cursor in cursors:
                         cursor.close()
-            if data is not None:
-                affected = len(data)
             return QueryResult(data=data, affected_rows=affected, duration=time.perf_counter() - start)
         except ConnectionError:
             raise
