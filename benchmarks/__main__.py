@@ -148,6 +148,7 @@ def main(argv=None):
     from rhosocial.activerecord.backend.impl.postgres import PostgresConnectionConfig
 
     from . import systems as S
+    from . import systems_async as SA
 
     server, conninfo = _server()
     loop = asyncio.new_event_loop()
@@ -174,10 +175,10 @@ def main(argv=None):
                 sync_systems.append(ReferenceSystem(_reference_python(), config_kwargs))
             except Exception as exc:
                 print(f"reference skipped: {exc}", file=sys.stderr)
-        async_systems: List[Any] = [loop.run_until_complete(S.AsyncRawPsycopg(loop).open(conninfo))]
-        ours_async = loop.run_until_complete(S.AsyncOurs(loop).open(config_kwargs))
-        async_systems += [ours_async, loop.run_until_complete(S.AsyncOursModels(loop).open(ours_async.b))]
-        for factory, arg in ((S.AsyncPG, conninfo), (S.AsyncSQLAlchemy, url)):
+        async_systems: List[Any] = [loop.run_until_complete(SA.AsyncRawPsycopg(loop).open(conninfo))]
+        ours_async = loop.run_until_complete(SA.AsyncOurs(loop).open(config_kwargs))
+        async_systems += [ours_async, loop.run_until_complete(SA.AsyncOursModels(loop).open(ours_async.b))]
+        for factory, arg in ((SA.AsyncPG, conninfo), (SA.AsyncSQLAlchemy, url)):
             try:
                 async_systems.append(loop.run_until_complete(factory(loop).open(arg)))
             except ImportError as exc:

@@ -1,54 +1,31 @@
-"""The systems measured in-process: raw psycopg, our backend (API and models), the core's floor,
-SQLAlchemy 2 (sync and async), asyncpg. Every ``run`` returns seconds (perf_counter)."""
+"""The synchronous systems measured in-process: raw psycopg, our backend (API and models), the
+core's floor, the core on raw psycopg, SQLAlchemy 2."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
-from typing import Any, Callable, Dict
+from typing import Any, Dict
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from . import schema
 from .models import QUIET, make_models
-
-SELECT_N = f"SELECT id, name, score, price, created, meta FROM {schema.READ_TABLE} ORDER BY id LIMIT %s"
-SELECT_KEY = f"SELECT id, name, score, price, created, meta FROM {schema.READ_TABLE} WHERE id = %s"
-UPDATE_KEY = f"UPDATE {schema.READ_TABLE} SET score = %s WHERE id = %s"
-INSERT_ONE = (f"INSERT INTO {schema.WRITE_TABLE} (name, score, price, created, meta) VALUES (%s, %s, %s, %s, %s) "
-              "RETURNING id")
-INSERT_MANY = f"INSERT INTO {schema.WRITE_TABLE} (name, score, price, created, meta) VALUES (%s, %s, %s, %s, %s)"
-COPY_SQL = f"COPY {schema.WRITE_TABLE} (name, score, price, created, meta) FROM STDIN (FORMAT BINARY)"
-STREAM_SQL = "SELECT g AS id, md5(g::text) AS payload, g * 2 AS twice FROM generate_series(1, %s) g"
-COPY_OIDS = ["text", "int4", "numeric", "timestamptz", "jsonb"]
-
-
-def _timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+from .systems_base import (
+    COPY_OIDS,
+    COPY_SQL,
+    INSERT_MANY,
+    INSERT_ONE,
+    SELECT_KEY,
+    SELECT_N,
+    STREAM_SQL,
+    UPDATE_KEY,
+    System,
+    _jsonb_rows,
+    _timed,
+)
 
 
-def _jsonb_rows(rows):
-    return [(a, b, c, d, Jsonb(e)) for a, b, c, d, e in rows]
-
-
-class System:
-    name = "?"
-    is_async = False
-    workloads: tuple = ()
-
-    def run(self, workload: str, n: int) -> float:
-        return getattr(self, "w_" + workload)(n)
-
-    def close(self) -> None:
-        pass
-
-
-# -- sync ---------------------------------------------------------------------------------
 class RawPsycopg(System):
     name = "psycopg"
     workloads = ("save", "bulk", "bulk_executemany", "select", "lookup", "update", "stream")
@@ -448,212 +425,3 @@ class SQLAlchemyORM(System):
             return _timed(go)
         finally:
             s.close()
-
-
-# -- async --------------------------------------------------------------------------------
-class AsyncSystem(System):
-    is_async = True
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-
-    def run(self, workload, n):
-        return self.loop.run_until_complete(getattr(self, "w_" + workload)(n))
-
-
-async def _atimed(coro_fn):
-    start = time.perf_counter()
-    await coro_fn()
-    return time.perf_counter() - start
-
-
-async def _ten_by_hundred(lookup):
-    keys = schema.keys(1000)
-    async def task(part):
-        for k in part:
-            await lookup(k)
-    await asyncio.gather(*(task(keys[i::10]) for i in range(10)))
-
-
-class AsyncRawPsycopg(AsyncSystem):
-    name = "psycopg async"
-    workloads = ("select", "lookup", "pooled")
-
-    async def open(self, conninfo):
-        from psycopg_pool import AsyncConnectionPool
-
-        self.conn = await psycopg.AsyncConnection.connect(**conninfo, autocommit=True)
-        self.pool = AsyncConnectionPool(kwargs={**conninfo, "autocommit": True}, min_size=10, max_size=10, open=False)
-        await self.pool.open(wait=True)
-        return self
-
-    def close(self):
-        self.loop.run_until_complete(self.conn.close())
-        self.loop.run_until_complete(self.pool.close())
-
-    async def w_select(self, n):
-        async def go():
-            async with self.conn.cursor(row_factory=dict_row) as cur:
-                await cur.execute(SELECT_N, (n,))
-                await cur.fetchall()
-        return await _atimed(go)
-
-    async def w_lookup(self, n):
-        keys = schema.keys(n)
-        async def go():
-            async with self.conn.cursor(row_factory=dict_row) as cur:
-                for k in keys:
-                    await cur.execute(SELECT_KEY, (k,))
-                    await cur.fetchone()
-        return await _atimed(go)
-
-    async def w_pooled(self, n):
-        async def lookup(k):
-            async with self.pool.connection() as conn:
-                cur = conn.cursor(row_factory=dict_row)
-                await cur.execute(SELECT_KEY, (k,))
-                await cur.fetchone()
-        return await _atimed(lambda: _ten_by_hundred(lookup))
-
-
-class AsyncOurs(AsyncSystem):
-    name = "ours async (API)"
-    workloads = ("select", "lookup", "pooled")
-
-    async def open(self, config_kwargs):
-        from rhosocial.activerecord.backend.impl.postgres import AsyncPostgresBackend, PostgresConnectionConfig
-
-        self.b = AsyncPostgresBackend(connection_config=PostgresConnectionConfig(**config_kwargs), logging_config=QUIET)
-        await self.b.connect()
-        await self.b.introspect_and_adapt()
-        self.pooled = AsyncPostgresBackend(
-            connection_config=PostgresConnectionConfig(**config_kwargs, pool_min_size=10, pool_max_size=10),
-            logging_config=QUIET)
-        await self.pooled.connect()
-        await self.pooled.introspect_and_adapt()
-        return self
-
-    def close(self):
-        self.loop.run_until_complete(self.b.disconnect())
-        self.loop.run_until_complete(self.pooled.disconnect())
-
-    async def w_select(self, n):
-        return await _atimed(lambda: self.b.fetch_all(SELECT_N, (n,)))
-
-    async def w_lookup(self, n):
-        keys = schema.keys(n)
-        async def go():
-            for k in keys:
-                await self.b.fetch_one(SELECT_KEY, (k,))
-        return await _atimed(go)
-
-    async def w_pooled(self, n):
-        return await _atimed(lambda: _ten_by_hundred(lambda k: self.pooled.fetch_one(SELECT_KEY, (k,))))
-
-
-class AsyncOursModels(AsyncSystem):
-    name = "ours async (models)"
-    workloads = ("select", "lookup")
-
-    async def open(self, backend):
-        self.Read, _ = make_models(backend, is_async=True, suffix="Async")
-        return self
-
-    async def w_select(self, n):
-        return await _atimed(lambda: self.Read.query().order_by("id").limit(n).all())
-
-    async def w_lookup(self, n):
-        keys = schema.keys(n)
-        async def go():
-            for k in keys:
-                await self.Read.find_one(k)
-        return await _atimed(go)
-
-
-class AsyncPG(AsyncSystem):
-    name = "asyncpg"
-    workloads = ("select", "lookup", "pooled")
-
-    async def open(self, conninfo):
-        import asyncpg
-
-        kw = dict(host=conninfo["host"], port=conninfo["port"], user=conninfo["user"],
-                  password=conninfo["password"], database=conninfo["dbname"])
-        self.conn = await asyncpg.connect(**kw)
-        self.pool = await asyncpg.create_pool(**kw, min_size=10, max_size=10)
-        self.sel_n = SELECT_N.replace("%s", "$1")
-        self.sel_k = SELECT_KEY.replace("%s", "$1")
-        return self
-
-    def close(self):
-        self.loop.run_until_complete(self.conn.close())
-        self.loop.run_until_complete(self.pool.close())
-
-    async def w_select(self, n):
-        async def go():
-            [dict(r) for r in await self.conn.fetch(self.sel_n, n)]
-        return await _atimed(go)
-
-    async def w_lookup(self, n):
-        keys = schema.keys(n)
-        async def go():
-            for k in keys:
-                dict(await self.conn.fetchrow(self.sel_k, k))
-        return await _atimed(go)
-
-    async def w_pooled(self, n):
-        async def lookup(k):
-            async with self.pool.acquire() as conn:
-                dict(await conn.fetchrow(self.sel_k, k))
-        return await _atimed(lambda: _ten_by_hundred(lookup))
-
-
-class AsyncSQLAlchemy(AsyncSystem):
-    name = "SQLAlchemy async ORM"
-    workloads = ("select", "lookup", "pooled")
-
-    async def open(self, url):
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        from .sa_models import Read
-
-        self.engine = create_async_engine(url, pool_size=10, max_overflow=0)
-        self.Read = Read
-        return self
-
-    def close(self):
-        self.loop.run_until_complete(self.engine.dispose())
-
-    def _session(self):
-        from sqlalchemy.ext.asyncio import AsyncSession
-
-        return AsyncSession(self.engine, expire_on_commit=False)
-
-    async def w_select(self, n):
-        from sqlalchemy import select
-
-        async def go():
-            async with self._session() as s:
-                (await s.scalars(select(self.Read).order_by(self.Read.id).limit(n))).all()
-        return await _atimed(go)
-
-    async def w_lookup(self, n):
-        from sqlalchemy import select
-
-        keys = schema.keys(n)
-        R = self.Read
-        async def go():
-            async with self._session() as s:
-                for k in keys:
-                    (await s.execute(select(R).where(R.id == k))).scalar_one()
-                    s.expunge_all()
-        return await _atimed(go)
-
-    async def w_pooled(self, n):
-        from sqlalchemy import select
-
-        R = self.Read
-        async def lookup(k):
-            async with self._session() as s:
-                (await s.execute(select(R).where(R.id == k))).scalar_one()
-        return await _atimed(lambda: _ten_by_hundred(lookup))
