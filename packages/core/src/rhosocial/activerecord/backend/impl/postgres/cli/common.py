@@ -92,6 +92,8 @@ class Session:
                 logging.getLogger(name).setLevel(logging.ERROR)
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         quiet = LoggingConfig(default_level=level)
+        # Either flavour: the sync one returns plain values, the async one awaitables (see run()).
+        self.backend: Any
         try:
             from .. import PostgresBackend
 
