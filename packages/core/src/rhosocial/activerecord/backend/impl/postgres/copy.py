@@ -45,6 +45,7 @@ __all__ = [
     "CopyPlan",
     "COLUMN_TYPES_SQL",
     "MissingColumnsError",
+    "RowShapeError",
     "build_copy_plan",
     "copy_statement",
     "format_copy",
@@ -80,6 +81,11 @@ _YEAR = attrgetter("year")
 
 class MissingColumnsError(QueryError):
     """COPY names a column the table does not have (raised before any data is sent)."""
+
+
+class RowShapeError(QueryError):
+    """Dict rows whose keys differ from the columns, or rows mixing dicts and sequences
+    (raised before any data is sent)."""
 
 
 @dataclass
@@ -157,16 +163,37 @@ def rows_as_sequences(
 ) -> Tuple[Sequence[Any], Optional[List[str]]]:
     """Accept rows as sequences or as dicts; dict rows are turned into sequences.
 
-    Returns ``(rows, columns)``; with dict rows and no ``columns`` the keys of
-    the first row name the columns.
+    Returns ``(rows, columns)``; with dict rows and no ``columns`` the keys of the first
+    row name the columns, and every row must have exactly those keys: a key only later
+    rows have (or a misspelt one) would otherwise be dropped without a word. With
+    ``columns`` given, each dict must have those keys (others are left out). Rows that
+    mix dicts and sequences are refused.
     """
     if not rows:
         return rows, list(columns) if columns is not None else None
     first = rows[0]
-    if isinstance(first, dict):
-        names = list(columns) if columns is not None else list(first)
-        return [[row.get(name) for name in names] for row in rows], names
-    return rows, list(columns) if columns is not None else None
+    if not isinstance(first, dict):
+        if any(map(dict.__instancecheck__, rows)):
+            raise RowShapeError("copy_records: rows mix sequences and dicts; pass one kind")
+        return rows, list(columns) if columns is not None else None
+    names = list(columns) if columns is not None else list(first)
+    pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    out = []
+    for number, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise RowShapeError("copy_records: rows mix dicts and sequences; pass one kind")
+        if columns is None and len(row) != len(names) or not all(map(row.__contains__, names)):
+            raise RowShapeError(_shape_message(number, row, names, columns is None))
+        out.append(pick(row))
+    return out, names
+
+
+def _shape_message(number: int, row: Dict[str, Any], names: List[str], exact: bool) -> str:
+    missing = [name for name in names if name not in row]
+    extra = [key for key in row if key not in names] if exact else []
+    parts = [f"lacks {missing}" if missing else "", f"has keys the first row lacks: {extra}" if extra else ""]
+    return (f"copy_records: row {number} {' and '.join(p for p in parts if p)} (columns: {names}); "
+            "give every row the same keys, or pass columns=")
 
 
 def holds_temporal_sentinels(rows: Sequence[Any], plan: CopyPlan) -> bool:

@@ -7,18 +7,24 @@ written by the binary dumper of the *column's* type, which does not check or con
 int too large for int4 loses its high bytes, the string "false" is a true bool, an aware
 datetime for a date column keeps its own day). So, per column:
 
+* **refuse the value** (``CopyValueError``, in both formats, before anything is sent): a
+  value of a kind the column does not take (``copy_types.ACCEPTED``: a number for bytea, a
+  date for uuid, a float for text);
 * **refuse binary** for the batch (``ValueError``; the caller formats it again as text,
   which the server parses as it parses an INSERT's parameter, and rejects what the INSERT
   would reject): an integer out of its column's range, or anything but a plain int, for an
   integer column (also inside int arrays: numpy's integers are not ints, and the binary
   dumpers would keep their low bytes); anything but a plain float for a real column, or a
   float beyond its range (overflow, underflow); anything but a bool for a bool column (also
-  inside bool arrays); a str inside a json/jsonb array; a naive datetime for timestamptz
+  inside bool arrays); any value of a type the column's binary dumper is not made for
+  (``copy_types.BINARY_SAFE``: a str for interval, a date for timestamp, also inside
+  arrays); a str inside a json/jsonb array; a naive datetime for timestamptz
   at a local time that DST skips or repeats, or when the session time zone is one Python
   cannot load;
 * **convert, in both formats**, what the server's cast converts: an aware datetime for a
   timestamp column to local time in the session zone, a datetime for a date column to its
-  date there, a float for a numeric column to its 15 significant digits (``float8_numeric``);
+  date there, a float for a numeric column to its 15 significant digits (``float8_numeric``),
+  an int, bool or UUID for a text column to the server's text of it (``true``, dashes);
   with the session zone unknown to Python the first two raise ``UnknownSessionTimeZone``;
 * **convert for binary**: a naive datetime for timestamptz is local time in the session
   zone, a str for json/jsonb is JSON text sent as it is (not parsed and re-serialised).
@@ -41,30 +47,41 @@ from zoneinfo import ZoneInfo
 from psycopg.types.json import Json
 from rhosocial.activerecord.backend.errors import QueryError
 
-__all__ = ["FIX_KINDS", "UnknownSessionTimeZone", "prepare_rows", "session_timezone"]
+from .copy_types import (
+    ACCEPTED,
+    ARRAY_ELEMENTS,
+    BINARY_SAFE,
+    BOOL,
+    DATE,
+    FLOAT4,
+    INT2,
+    INT4,
+    INT8,
+    NUMERIC,
+    TEXT_KINDS,
+    TIMESTAMP,
+    TIMESTAMPTZ,
+    CopyValueError,
+    accepts,
+    kind_of,
+    to_text,
+)
 
-BOOL, INT2, INT4, INT8, FLOAT4, NUMERIC = 16, 21, 23, 20, 700, 1700
-INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, FLOAT4_ARRAY, BOOL_ARRAY = 1005, 1007, 1016, 1021, 1000
+__all__ = ["CopyValueError", "FIX_KINDS", "UnknownSessionTimeZone", "prepare_rows", "session_timezone"]
+
 JSON, JSONB, JSON_ARRAY, JSONB_ARRAY = 114, 3802, 199, 3807
-DATE, TIMESTAMP, TIMESTAMPTZ = 1082, 1114, 1184
 _FLOAT4_MAX = 3.4028234663852886e38
 _FLOAT4_TINY = 7.006492321624085e-46  # half the smallest float4 denormal: rounds to 0 (underflow)
 _PLAIN_INT = frozenset({int, type(None)})
 _PLAIN_FLOAT = frozenset({float, type(None)})
-#: the values the binary dumper of each type (or of the elements of each array type) can carry
-_RANGES = {
-    INT2: (-(2**15), 2**15 - 1), INT4: (-(2**31), 2**31 - 1), INT8: (-(2**63), 2**63 - 1),
-    INT2_ARRAY: (-(2**15), 2**15 - 1), INT4_ARRAY: (-(2**31), 2**31 - 1), INT8_ARRAY: (-(2**63), 2**63 - 1),
-}
-_ARRAYS = frozenset({INT2_ARRAY, INT4_ARRAY, INT8_ARRAY, FLOAT4_ARRAY, BOOL_ARRAY, JSON_ARRAY, JSONB_ARRAY})
-#: arrays checked as their elements' type (the int arrays are in _RANGES themselves)
-_ARRAY_ELEMENTS = {FLOAT4_ARRAY: FLOAT4, BOOL_ARRAY: BOOL}
-#: column kinds that may need a scan or a fix
-FIX_KINDS = frozenset(_RANGES) | {BOOL, BOOL_ARRAY, FLOAT4, FLOAT4_ARRAY, NUMERIC, JSON, JSONB, JSON_ARRAY, JSONB_ARRAY,
-                                  DATE, TIMESTAMP, TIMESTAMPTZ}
+#: the values the binary dumper of each integer type can carry
+_RANGES = {INT2: (-(2**15), 2**15 - 1), INT4: (-(2**31), 2**31 - 1), INT8: (-(2**63), 2**63 - 1)}
+#: column kinds that may need a scan, a check or a fix
+FIX_KINDS = frozenset(ACCEPTED) | frozenset(ARRAY_ELEMENTS) | {JSON, JSONB, JSON_ARRAY, JSONB_ARRAY}
 #: fixes that stand for the server's cast: needed in text format too (the server's
-#: date/timestamp input ignores an offset in the text; a float's text has 17 digits)
-_CAST_KINDS = frozenset({DATE, TIMESTAMP, NUMERIC})
+#: date/timestamp input ignores an offset in the text; a float's text has 17 digits; a
+#: UUID's text in psycopg has no dashes, a bool's is ``t``)
+_CAST_KINDS = frozenset({DATE, TIMESTAMP, NUMERIC}) | TEXT_KINDS
 
 
 class UnknownSessionTimeZone(QueryError):
@@ -102,19 +119,48 @@ def _unknown_zone() -> UnknownSessionTimeZone:
         "(e.g. 'Etc/GMT-3' rather than 'UTC+3') or pass values of the column's own kind")
 
 
-def _needs_fix(values: Iterable[Any], kind: int) -> bool:
-    """Whether some value of a column of type ``kind`` needs its fix (``_fixer``); ValueError
-    when the column cannot go in binary for this batch (see the module docstring)."""
-    if kind in _ARRAYS:
-        leaves = _leaves(values)
-        if kind == JSON_ARRAY or kind == JSONB_ARRAY:
-            if any(map(str.__instancecheck__, leaves)):
-                raise ValueError("JSON text inside a json array: sent as text, for the server to parse")
-            return False
-        values, kind = leaves, _ARRAY_ELEMENTS.get(kind, kind)
+def _refuse_foreign(values: Sequence[Any], kind: int, column: str) -> None:
+    """CopyValueError for a value of a kind the column does not take (``copy_types``), in
+    either format: binary would misread it, text would store the text psycopg made of it."""
+    accepted = ACCEPTED.get(kind)
+    if accepted is None:
+        element = ARRAY_ELEMENTS.get(kind)
+        if element is None:
+            return
+        for python_type in set(map(type, values)):
+            if kind_of(python_type) not in (None, "array", "str"):
+                raise _foreign(column, python_type, f"an array ({element} elements)")
+        values, kind = list(_leaves(values)), element
+    for python_type in set(map(type, values)) - {type(None)}:
+        if not accepts(kind, kind_of(python_type)):
+            raise _foreign(column, python_type, _COLUMN_WORDS.get(kind, f"type oid {kind}"))
+
+
+_COLUMN_WORDS = {DATE: "date", TIMESTAMP: "timestamp", TIMESTAMPTZ: "timestamptz", NUMERIC: "numeric", BOOL: "boolean"}
+
+
+def _foreign(column: str, python_type: type, column_type: Any) -> CopyValueError:
+    return CopyValueError(
+        f"copy_records: column {column!r} ({column_type}) does not take a {python_type.__name__} value "
+        "(an INSERT would refuse it, or store text that depends on server settings); "
+        "convert it, or pass the text the column should parse")
+
+
+def _needs_fix(values: Sequence[Any], kind: int, binary: bool) -> bool:
+    """Whether some value of a column of type ``kind`` needs its fix (``_fixer``); in binary,
+    ValueError when the column cannot go in binary for this batch (module docstring)."""
+    if kind == JSON_ARRAY or kind == JSONB_ARRAY:
+        if any(map(str.__instancecheck__, _leaves(values))):
+            raise ValueError("JSON text inside a json array: sent as text, for the server to parse")
+        return False
+    element = ARRAY_ELEMENTS.get(kind)
+    if element is not None:  # arrays: their elements are checked as scalars; nothing is fixed
+        if binary and set(map(type, values)) - {list, tuple, type(None)}:
+            raise ValueError("array literal text for an array column: sent as text, for the server to parse")
+        _needs_fix(list(_leaves(values)), element, binary)  # raises what a scalar would raise
+        return False
     limits = _RANGES.get(kind)
     if limits is not None:
-        values = list(values)
         # only plain ints are range-checked here; anything else (bool, numpy integers, floats,
         # Decimal, str) goes as text, where the server parses, casts and range-checks it
         if set(map(type, values)) - _PLAIN_INT:
@@ -124,7 +170,6 @@ def _needs_fix(values: Iterable[Any], kind: int) -> bool:
             raise ValueError("an integer out of its column's range: sent as text, for the server to reject")
         return False
     if kind == FLOAT4:
-        values = list(values)
         if set(map(type, values)) - _PLAIN_FLOAT:
             raise ValueError("a value other than a float for a real column: sent as text")
         magnitudes = [abs(value) for value in values if value]  # zero and None need no check
@@ -135,6 +180,14 @@ def _needs_fix(values: Iterable[Any], kind: int) -> bool:
         if set(map(type, values)) - {bool, type(None)}:
             raise ValueError("a non-bool for a bool column: sent as text, for the server to parse")
         return False
+    if kind in TEXT_KINDS:
+        others = set(map(type, values)) - {str, type(None)}
+        converted = {t for t in others if kind_of(t) in ("bool", "integer", "uuid")}
+        if binary and others - converted:  # kinds not classified (an Enum...): psycopg's text
+            raise ValueError("a value of an unclassified type for a text column: sent as text")
+        return bool(converted)
+    if binary and _binary_unsafe(values, kind):
+        raise ValueError("a value its column's binary dumper would misread: sent as text")
     if kind == NUMERIC:
         return any(map(float.__instancecheck__, values))  # numpy's float64 is a float too
     if kind == DATE:
@@ -142,7 +195,18 @@ def _needs_fix(values: Iterable[Any], kind: int) -> bool:
     if kind == TIMESTAMPTZ or kind == TIMESTAMP:
         zones = {value.tzinfo for value in values if isinstance(value, _dt.datetime)}
         return None in zones if kind == TIMESTAMPTZ else bool(zones - {None})
-    return str in set(map(type, values))  # json, jsonb
+    if kind == JSON or kind == JSONB:
+        return str in set(map(type, values))
+    return False
+
+
+def _binary_unsafe(values: Iterable[Any], kind: int) -> bool:
+    """Whether some value is not of a type the column's binary dumper is made for (bool is
+    an int but no number to PostgreSQL)."""
+    safe = BINARY_SAFE.get(kind)
+    if safe is None:
+        return False
+    return any(t is not type(None) and (not issubclass(t, safe) or t is bool) for t in set(map(type, values)))
 
 
 def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
@@ -178,6 +242,8 @@ def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
             if isinstance(value, float):
                 return Decimal(f"{value:.15g}") if math.isfinite(value) else Decimal(str(float(value)))
             return value
+    elif kind in TEXT_KINDS:
+        return to_text
     else:  # json / jsonb: a str is JSON text, as for a normal INSERT parameter
         def fix(value: Any) -> Any:
             if type(value) is str:
@@ -187,13 +253,19 @@ def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
 
 
 def prepare_rows(rows: Sequence[Any], kinds: Sequence[Tuple[int, int]], binary: bool,
-                 suggestions: Dict[type, Any], timezone: Optional[_dt.tzinfo]) -> Sequence[Any]:
+                 suggestions: Dict[type, Any], timezone: Optional[_dt.tzinfo],
+                 names: Sequence[str] = ()) -> Sequence[Any]:
     """The rows to format: ``kinds`` lists (column index, column type) of the columns of
-    ``FIX_KINDS``. Binary: every scan and fix; text: the cast fixes, then the backend's
-    adapter suggestions. The rows themselves are returned when nothing applies."""
-    if not binary:
-        kinds = [(i, kind) for i, kind in kinds if kind in _CAST_KINDS]
-    fixes = [(i, _fixer(kind, timezone)) for i, kind in kinds if _needs_fix(map(itemgetter(i), rows), kind)]
+    ``FIX_KINDS``, ``names`` the columns' names (for errors). Both formats: values of a kind
+    the column does not take raise ``CopyValueError``. Binary: every scan and fix; text: the
+    cast fixes, then the backend's adapter suggestions. The rows themselves are returned
+    when nothing applies."""
+    fixes = []
+    for i, kind in kinds:
+        values = list(map(itemgetter(i), rows))
+        _refuse_foreign(values, kind, names[i] if i < len(names) else f"#{i + 1}")
+        if (binary or kind in _CAST_KINDS) and _needs_fix(values, kind, binary):
+            fixes.append((i, _fixer(kind, timezone)))
     if fixes:
         fixed = []
         for row in rows:

@@ -69,7 +69,7 @@ def _normalise_adapters(column_adapters: Optional[Dict[str, Any]]) -> Optional[D
 
 
 class BulkMixin:
-    _copy_plans: Dict[Tuple[Optional[str], str, Optional[Tuple[str, ...]]], CopyPlan]
+    _copy_plans: Dict[Any, CopyPlan]  # ((schema, table, columns), catalogue rows) -> plan
 
     # -- multi-row INSERT (Model.bulk_create) -------------------------------
     def bulk_insert(self, options: Any) -> QueryResult:
@@ -172,8 +172,11 @@ class BulkMixin:
 
         Binary COPY when psycopg can dump every column's type in binary, text COPY
         otherwise (or when a value does not fit its column's binary dumper). The
-        column types are read from the catalogue once per (schema, table, columns)
-        and cached; ``clear_copy_cache()`` forgets them (after ALTER TABLE).
+        column types are read from the catalogue on every call, one round trip: a
+        binary COPY planned for types the table no longer has stores wrong values
+        without an error (int4 data read as real), so a cached answer would be a
+        hazard after any ALTER TABLE, from this session or another. The plan built
+        from them is cached per (schema, table, columns, column types).
         """
         if not isinstance(rows, (list, tuple)):
             rows = list(rows)
@@ -183,22 +186,15 @@ class BulkMixin:
         key = (schema, table, tuple(columns) if columns is not None else None)
         try:
             with self._borrowed() as connection:  # type: ignore[attr-defined]
-                plan = self._copy_plan_cache().get(key)
-                if plan is None:
-                    plan = self._fetch_copy_plan(connection, table, schema, columns)
-                    self._copy_plan_cache()[key] = plan
+                plan = self._fetch_copy_plan(connection, table, schema, columns, key)
                 with connection.cursor() as cursor:
-                    try:
-                        if connection.info.transaction_status == _IDLE:
-                            self._copy_streaming(cursor, rows, plan, connection)
-                        else:
-                            data, binary = self._format_copy_data(cursor, rows, plan, connection)
-                            statement = plan.statement_binary if binary else plan.statement_text
-                            with cursor.copy(statement) as copy:
-                                copy.write(data)
-                    except psycopg.Error:
-                        self._copy_plan_cache().pop(key, None)  # the table may have changed
-                        raise
+                    if connection.info.transaction_status == _IDLE:
+                        self._copy_streaming(cursor, rows, plan, connection)
+                    else:
+                        data, binary = self._format_copy_data(cursor, rows, plan, connection)
+                        statement = plan.statement_binary if binary else plan.statement_text
+                        with cursor.copy(statement) as copy:
+                            copy.write(data)
                     count = cursor.rowcount
             return count if count is not None and count >= 0 else len(rows)
         except ConnectionError:
@@ -222,9 +218,12 @@ class BulkMixin:
             if not holds_temporal_sentinels(rows, plan):
                 use_default_binary_dumpers(cursor)
             try:
+                # scanned before the COPY starts: a column that cannot go in binary is
+                # known without a COPY begun and aborted
+                prepared = prepare_rows(rows, plan.fixes, True, suggestions, timezone, plan.columns)
                 with cursor.copy(plan.statement_binary) as copy:
                     copy.set_types(list(plan.oids))
-                    for row in prepare_rows(rows, plan.fixes, True, suggestions, timezone):
+                    for row in prepared:
                         copy.write_row(row)
                 return
             except _DUMP_ERRORS as exc:
@@ -232,7 +231,7 @@ class BulkMixin:
                     raise  # the server refused the data: no format would do better
                 plan.failures += 1
         with cursor.copy(plan.statement_text) as copy:
-            for row in prepare_rows(rows, plan.fixes, False, suggestions, timezone):
+            for row in prepare_rows(rows, plan.fixes, False, suggestions, timezone, plan.columns):
                 copy.write_row(row)
 
     def _format_copy_data(
@@ -243,18 +242,25 @@ class BulkMixin:
         suggestions = self.get_default_adapter_suggestions()  # type: ignore[attr-defined]
         if plan.binary:
             try:
-                rows_binary = prepare_rows(rows, plan.fixes, True, suggestions, timezone)
+                rows_binary = prepare_rows(rows, plan.fixes, True, suggestions, timezone, plan.columns)
                 return format_copy(cursor, rows_binary, plan.oids, True), True
             except _DUMP_ERRORS:
                 plan.failures += 1
-        return format_copy(cursor, prepare_rows(rows, plan.fixes, False, suggestions, timezone), None, False), False
+        rows_text = prepare_rows(rows, plan.fixes, False, suggestions, timezone, plan.columns)
+        return format_copy(cursor, rows_text, None, False), False
 
     def _fetch_copy_plan(self, connection: Any, table: str, schema: Optional[str],
-                               columns: Optional[Sequence[str]]) -> CopyPlan:
+                               columns: Optional[Sequence[str]], key: Any) -> CopyPlan:
         with connection.cursor() as cursor:
             cursor.execute(COLUMN_TYPES_SQL, (regclass_text(table, schema),))
-            catalog = cursor.fetchall()
-        return build_copy_plan(table, schema, columns, catalog, connection.adapters)
+            catalog = tuple(map(tuple, cursor.fetchall()))
+        cache = self._copy_plan_cache()
+        plan = cache.get((key, catalog))
+        if plan is None:
+            if len(cache) >= 256:  # tables come and go (temporary ones): bound the cache
+                cache.clear()
+            plan = cache[(key, catalog)] = build_copy_plan(table, schema, columns, catalog, connection.adapters)
+        return plan
 
     def _copy_plan_cache(self) -> Dict[Any, CopyPlan]:
         cache = self.__dict__.get("_copy_plans")
