@@ -96,7 +96,7 @@ def test_concurrently_create_and_drop(ddl):
     ddl.run(TABLE)
     sql = ddl.run(CreateIndexExpression(ddl.d, "ix_c", "docs", ["title"], concurrent=True))
     assert sql.startswith('CREATE INDEX CONCURRENTLY "ix_c"')
-    drop = DropIndexExpression(ddl.d, f"{ddl.schema}.ix_c", if_exists=True, dialect_options={"concurrently": True})
+    drop = DropIndexExpression(ddl.d, (ddl.schema, "ix_c"), if_exists=True, dialect_options={"concurrently": True})
     assert ddl.run(drop) == f'DROP INDEX CONCURRENTLY IF EXISTS "{ddl.schema}"."ix_c"'
     assert not ddl.rows("SELECT 1 FROM pg_class WHERE relname = 'ix_c'")
     with pytest.raises(ValueError):

@@ -100,7 +100,7 @@ def test_attach_and_detach(ddl):
 def test_detach_concurrently_is_gated_at_14(ddl):
     ddl.run(_parent(ddl, PartitionStrategy.RANGE, "id"))
     ddl.run(CreatePartitionExpression(ddl.d, "m_1", "m", PartitionBound.range(ddl.d, 0, 10)))
-    expr = DetachPartitionExpression(ddl.d, f"{ddl.schema}.m", f"{ddl.schema}.m_1", concurrently=True)
+    expr = DetachPartitionExpression(ddl.d, (ddl.schema, "m"), (ddl.schema, "m_1"), concurrently=True)
     if ddl.major < 14:
         with pytest.raises(UnsupportedFeatureError):
             expr.to_sql()

@@ -169,7 +169,7 @@ def test_foreign_keys_with_actions_and_deferral(ddl):
 def test_alter_table_add_constraints(ddl):
     ddl.run("CREATE TABLE t (a int, b int)")
     ddl.run("INSERT INTO t VALUES (-1, 1)")
-    sql = ddl.run(AlterTableExpression(ddl.d, f"{ddl.schema}.t", [
+    sql = ddl.run(AlterTableExpression(ddl.d, (ddl.schema, "t"), [
         AddTableConstraint(ddl.d, TableConstraint(TableConstraintType.CHECK, name="a_pos",
                                                   check_condition=Column(ddl.d, "a") > Literal(ddl.d, 0),
                                                   dialect_options={"not_valid": True})),

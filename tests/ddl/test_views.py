@@ -77,7 +77,7 @@ def test_materialized_view_lifecycle(table):
     assert ddl.value("SELECT count(*) FROM mv") == 2
     ddl.run(CreateIndexExpression(ddl.d, "mv_id", "mv", ["id"], unique=True))
     ddl.run("INSERT INTO t VALUES (3, 7)")
-    sql = ddl.run(RefreshMaterializedViewExpression(ddl.d, f"{ddl.schema}.mv", concurrent=True))
+    sql = ddl.run(RefreshMaterializedViewExpression(ddl.d, (ddl.schema, "mv"), concurrent=True))
     assert sql == f'REFRESH MATERIALIZED VIEW CONCURRENTLY "{ddl.schema}"."mv"'
     assert ddl.value("SELECT count(*) FROM mv") == 3
     with pytest.raises(ValueError):

@@ -8,10 +8,12 @@
   ON DELETE/UPDATE and DEFERRABLE INITIALLY DEFERRED/IMMEDIATE, EXCLUDE USING
   (``ExclusionConstraint``), in CREATE TABLE and in ALTER TABLE ADD (+ NOT VALID).
 * tables: PARTITION BY (see ``ddl_partition``), WITH (...), TABLESPACE, INHERITS.
-* triggers: ``EXECUTE FUNCTION f()`` (11; ``PROCEDURE`` before), never
-  ``IF NOT EXISTS`` (no version has it), ``OR REPLACE`` (14).
+* triggers: see ``ddl_trigger``.
 * sequences: AS type (10), INCREMENT/START/CACHE/[NO] CYCLE, OWNED BY, ALTER, DROP.
 * TRUNCATE, EXPLAIN options in PostgreSQL's parenthesised form.
+
+Names are read by the shared rules in ``names`` (an object name is one
+identifier unless given schema-qualified as a TableExpression / tuple).
 
 Statements come back with their values inlined and no parameters: the server
 takes no bind parameters in DDL (see ``ddl_literals``).
@@ -19,7 +21,6 @@ takes no bind parameters in DDL (see ``ddl_literals``).
 
 from __future__ import annotations
 
-import re
 from typing import Any, List, Tuple
 
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
@@ -27,19 +28,14 @@ from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 
 from ._host import DialectHost
 from .ddl_literals import inlined
+from .ddl_trigger import PostgresTriggerDDLMixin
+from .names import catalog_name, path_name
 
 _FK_MATCH = ("SIMPLE", "FULL")  # MATCH PARTIAL is in the standard, not in PostgreSQL
 _SEQUENCE_TYPES = ("smallint", "integer", "bigint")
 
 
-
-_REFERENCING = re.compile(r"REFERENCING(?:\s+(?:OLD|NEW)\s+TABLE(?:\s+AS)?\s+[A-Za-z_]\w*)+", re.IGNORECASE)
-_TRIGGER_ARG = r"(?:'(?:[^']|'')*'|[-+]?\d+(?:\.\d+)?|[A-Za-z_]\w*)"
-_TRIGGER_CALL = re.compile(
-    rf"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)(?:\s*\((\s*(?:{_TRIGGER_ARG}\s*(?:,\s*{_TRIGGER_ARG}\s*)*)?)\))?"
-)
-
-class PostgresDDLMixin(DialectHost):
+class PostgresDDLMixin(PostgresTriggerDDLMixin, DialectHost):
     # -- columns -----------------------------------------------------------------
     def format_column_definition(self, col_def: Any) -> Tuple[str, tuple]:
         from rhosocial.activerecord.backend.expression.statements import ColumnConstraintType
@@ -49,7 +45,8 @@ class PostgresDDLMixin(DialectHost):
         params: List[Any] = []
         opts = col_def.dialect_options or {}
         if opts.get("collation"):
-            sql += f" COLLATE {self.format_qualified_name(opts['collation'])}"
+            # One identifier ("C.utf8" is a libc name, not schema "C"): see names.catalog_name.
+            sql += f" COLLATE {catalog_name(opts['collation'])}"
         generated = getattr(col_def, "generated_expression", None)
         if generated is not None:
             kind = getattr(getattr(col_def, "generated_type", None), "value", "STORED") or "STORED"
@@ -283,61 +280,6 @@ class PostgresDDLMixin(DialectHost):
         ph = self.get_parameter_placeholder()
         return f"to_tsvector({doc}) @@ {func}({ph})", (search_term,)
 
-    # -- triggers -----------------------------------------------------------------
-    def format_create_trigger_statement(self, expr: Any) -> Tuple[str, tuple]:
-        opts = getattr(expr, "dialect_options", None) or {}
-        if expr.if_not_exists:
-            # No PostgreSQL version has CREATE TRIGGER IF NOT EXISTS.
-            self.require_capability("trigger_if_not_exists", "CREATE TRIGGER IF NOT EXISTS",
-                                    "Use CREATE OR REPLACE TRIGGER (14+) or DROP TRIGGER IF EXISTS first.")
-        head = "CREATE TRIGGER"
-        if opts.get("or_replace") or opts.get("replace"):
-            self.require_capability("create_or_replace_trigger", "CREATE OR REPLACE TRIGGER")
-            head = "CREATE OR REPLACE TRIGGER"
-        parts = [head, self.format_identifier(expr.trigger_name), expr.timing.value]
-        if expr.update_columns:
-            parts.append("UPDATE OF " + ", ".join(self.format_identifier(c) for c in expr.update_columns))
-        else:
-            parts.append(" OR ".join(e.value for e in expr.events))
-        parts += ["ON", self.format_qualified_name(expr.table_name)]
-        if expr.referencing:
-            self.require_capability("trigger_transition_tables", "REFERENCING transition tables")
-            if not _REFERENCING.fullmatch(expr.referencing.strip()):
-                raise ValueError(f"Invalid REFERENCING clause {expr.referencing!r}")
-            parts.append(expr.referencing.strip())
-        parts.append(expr.level.value)
-        params: List[Any] = []
-        if expr.condition is not None:
-            c_sql, c_params = expr.condition.to_sql()
-            parts.append(f"WHEN ({c_sql})")
-            params.extend(c_params)
-        keyword = "FUNCTION" if self.has_capability("execute_function_syntax") else "PROCEDURE"
-        fn_sql = self._trigger_function_call(expr.function_name)
-        parts.append(f"EXECUTE {keyword} {fn_sql}")
-        return inlined((" ".join(parts), tuple(params)))
-
-    def _trigger_function_call(self, function: str) -> str:
-        """``name`` or ``name(args)``: the name quoted, the arguments only literals
-        (PostgreSQL passes them to the function as text in TG_ARGV)."""
-        match = _TRIGGER_CALL.fullmatch(function.strip())
-        if match is None:
-            raise ValueError(f"Invalid trigger function {function!r}: expected name or name('arg', ...)")
-        name, args = match.group(1), match.group(2)
-        if '"' in name:
-            raise ValueError(f"Invalid trigger function name {name!r}: pass it unquoted")
-        return f"{self.format_qualified_name(name)}({(args or '').strip()})"
-
-    def format_drop_trigger_statement(self, expr: Any) -> Tuple[str, tuple]:
-        if not expr.table_name:
-            raise ValueError("DROP TRIGGER needs the table name in PostgreSQL")
-        parts = ["DROP TRIGGER"]
-        if expr.if_exists:
-            parts.append("IF EXISTS")
-        parts += [self.format_identifier(expr.trigger_name), "ON", self.format_qualified_name(expr.table_name)]
-        if (getattr(expr, "dialect_options", None) or {}).get("cascade"):
-            parts.append("CASCADE")
-        return " ".join(parts), ()
-
     # -- sequences ----------------------------------------------------------------
     def _sequence_options(self, *, as_type: Any = None, start: Any = None, increment: Any = None,
                           minvalue: Any = None, maxvalue: Any = None, cache: Any = None, cycle: Any = None,
@@ -366,7 +308,7 @@ class PostgresDDLMixin(DialectHost):
             return ""
         if owned_by in ("", "NONE", "none"):
             return " OWNED BY NONE"
-        return f" OWNED BY {self.format_qualified_name(owned_by)}"
+        return f" OWNED BY {path_name(owned_by)}"  # table.column, a path
 
     def format_create_sequence_statement(self, expr: Any) -> Tuple[str, tuple]:
         opts = expr.dialect_options or {}

@@ -20,6 +20,7 @@ from rhosocial.activerecord.backend.expression.core import Column
 
 from ._host import DialectHost
 from .ddl_literals import inlined
+from .names import catalog_name
 
 INDEX_METHODS = ("btree", "hash", "gist", "spgist", "gin", "brin")
 
@@ -48,10 +49,12 @@ class PostgresIndexDDLMixin(DialectHost):
             sql, params = self.format_identifier(element.expression), ()
         else:
             sql, params = self._index_key(element.expression)
+        # Collation and operator class are one identifier each ("en_US.utf8" is a
+        # collation name, not schema "en_US"); a tuple or '"s"."c"' qualifies them.
         if element.collation:
-            sql += f" COLLATE {self.format_qualified_name(element.collation)}"
+            sql += f" COLLATE {catalog_name(element.collation)}"
         if element.opclass:
-            sql += f" {self.format_qualified_name(element.opclass)}"
+            sql += f" {catalog_name(element.opclass)}"
         if element.descending is not None:
             sql += " DESC" if element.descending else " ASC"
         if element.nulls_first is not None:

@@ -10,7 +10,8 @@ row-level security policies, comments (expression classes in ``..expressions.ddl
 * ``ALTER TABLE t ENABLE|DISABLE|FORCE|NO FORCE ROW LEVEL SECURITY`` (an ALTER TABLE action),
   ``CREATE POLICY p ON t [AS PERMISSIVE|RESTRICTIVE] (10) [FOR cmd] [TO roles] [USING (..)]
   [WITH CHECK (..)]``, ``DROP POLICY [IF EXISTS] p ON t``.
-* ``COMMENT ON TABLE|COLUMN|INDEX|... name IS 'text' | NULL``.
+* ``COMMENT ON TABLE|COLUMN|INDEX|... name IS 'text' | NULL`` (COLUMN takes a ``table.column`` path;
+  other kinds an object name, see ``names``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 
 from ._host import DialectHost
 from .ddl_literals import inlined, quote_literal
+from .names import catalog_name, path_name
 
 # Role names that are keywords in a TO list, not identifiers.
 _ROLE_KEYWORDS = {"PUBLIC": None, "CURRENT_USER": None, "SESSION_USER": None,
@@ -76,7 +78,7 @@ class PostgresObjectDDLMixin(DialectHost):
         params: List[Any] = []
         parts = [f"CREATE DOMAIN {self.format_qualified_name(expr.name)} AS {type_sql}"]
         if expr.collation:
-            parts.append(f"COLLATE {self.format_qualified_name(expr.collation)}")
+            parts.append(f"COLLATE {catalog_name(expr.collation)}")  # one identifier: "C.utf8"
         if expr.default is not None:
             if isinstance(expr.default, ToSQLProtocol):
                 d_sql, d_params = expr.default.to_sql()
@@ -164,7 +166,9 @@ class PostgresObjectDDLMixin(DialectHost):
         self.require_capability("comment_on", "COMMENT ON")
         if expr.object_type in ("SCHEMA", "EXTENSION"):
             name = self.format_identifier(expr.name)
+        elif expr.object_type == "COLUMN":
+            name = path_name(expr.name)  # table.column (or schema.table.column): a path by nature
         else:
-            name = self.format_qualified_name(expr.name)
+            name = self.format_qualified_name(expr.name)  # an object name, read like CREATE TABLE's
         text = "NULL" if expr.comment is None else quote_literal(str(expr.comment))
         return f"COMMENT ON {expr.object_type} {name} IS {text}", ()

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any, List, Tuple
 
@@ -40,27 +41,25 @@ class PostgresPartitionDDLMixin(DialectHost):
     def _bound_values(self, values: List[Any]) -> Tuple[str, tuple]:
         """Bound values as plain literals: before 12 a bound takes literals only
         (no casts, no expressions), so a date is written ``'2024-01-01'`` and the
-        server coerces it to the key's type."""
-        from ..expressions.ddl import PartitionBound
+        server coerces it to the key's type.
+
+        Only the ``PartitionBound.MINVALUE`` / ``MAXVALUE`` sentinels become the
+        keywords; a str is always a literal (a text key may really hold 'MAXVALUE',
+        and a user's value must never open a partition to infinity)."""
+        from ..expressions.ddl import Unbounded
 
         out: List[str] = []
         params: List[Any] = []
         for value in values:
-            if isinstance(value, str) and value in (PartitionBound.MINVALUE, PartitionBound.MAXVALUE):
-                out.append(value)
+            if isinstance(value, Unbounded):
+                out.append(value.value)
             elif isinstance(value, ToSQLProtocol):
                 self.require_capability("partition_bound_expressions", "expressions in partition bounds")
                 v_sql, v_params = value.to_sql()
                 out.append(v_sql)
                 params.extend(v_params)
-            elif value is None:
-                out.append("NULL")
-            elif isinstance(value, bool):
-                out.append("true" if value else "false")
-            elif isinstance(value, (int, float, Decimal)):
-                out.append(str(value))
             else:
-                out.append(quote_literal(str(value)))
+                out.append(_bound_literal(value))
         return ", ".join(out), tuple(params)
 
     def format_partition_bound(self, bound: Any) -> Tuple[str, tuple]:
@@ -77,6 +76,10 @@ class PostgresPartitionDDLMixin(DialectHost):
         if bound.kind == "LIST":
             if not bound.in_values:
                 raise ValueError("a list partition needs at least one value")
+            from ..expressions.ddl import Unbounded
+
+            if any(isinstance(v, Unbounded) for v in bound.in_values):
+                raise ValueError("MINVALUE / MAXVALUE are range ends, not list values")
             v_sql, v_params = self._bound_values(bound.in_values)
             return f"FOR VALUES IN ({v_sql})", v_params
         if not bound.from_values or len(bound.from_values) != len(bound.to_values):
@@ -117,3 +120,29 @@ class PostgresPartitionDDLMixin(DialectHost):
             self.require_capability("detach_partition_concurrently", "DETACH PARTITION CONCURRENTLY / FINALIZE")
             sql += " CONCURRENTLY" if expr.concurrently else " FINALIZE"
         return sql, ()
+
+
+def _bound_literal(value: Any) -> str:
+    """One Python value as a literal a bound accepts on every version (no ``::cast``)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, (float, Decimal)):
+        # inf / nan have no bare spelling: bare "inf" is read as a column name.
+        # The quoted words are what float8 and numeric (14+) input accepts.
+        if isinstance(value, Decimal) and value.is_snan():
+            raise ValueError("a signalling NaN cannot be a partition bound")
+        if value != value:  # NaN
+            return "'NaN'"
+        if value in (math.inf, -math.inf) or (isinstance(value, Decimal) and value.is_infinite()):
+            return "'Infinity'" if value > 0 else "'-Infinity'"
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        # bytea hex input as a plain string literal (a ::bytea cast is not allowed before 12);
+        # E'' keeps the backslash whatever standard_conforming_strings says.
+        return "E'\\\\x" + bytes(value).hex() + "'"
+    # str, date/time, UUID, ...: their text form, coerced by the server to the key's type.
+    return quote_literal(str(value))

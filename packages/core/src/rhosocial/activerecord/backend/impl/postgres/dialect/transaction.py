@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence, Tuple
 
 from ._host import DialectHost
+from .names import object_name, path_name
 
 
 class PostgresTransactionMixin(DialectHost):
@@ -57,39 +58,18 @@ class PostgresTransactionMixin(DialectHost):
     def format_release_savepoint(self, expr: Any) -> Tuple[str, tuple]:
         return f"RELEASE SAVEPOINT {self.format_identifier(expr.name)}", ()
 
-    def format_qualified_name(self, name: str) -> str:
-        """Quote a possibly schema-qualified name part by part: ``s.c`` -> ``"s"."c"``.
-
-        A name already written with double quotes is split on dots outside quotes
-        and kept as written (so ``"a.b"`` stays one identifier).
-        """
-        parts: list[tuple[str, bool]] = []  # (name part, was written quoted)
-        buf: list[str] = []
-        quoted = False
-        was_quoted = False
-        i = 0
-        while i < len(name):
-            ch = name[i]
-            if ch == '"':
-                if quoted and i + 1 < len(name) and name[i + 1] == '"':
-                    buf.append('"')
-                    i += 2
-                    continue
-                quoted = not quoted
-                was_quoted = True
-            elif ch == "." and not quoted:
-                parts.append(("".join(buf), was_quoted))
-                buf, was_quoted = [], False
-            else:
-                buf.append(ch)
-            i += 1
-        parts.append(("".join(buf), was_quoted))
-        if any(not p for p, _ in parts):
-            raise ValueError(f"invalid qualified name: {name!r}")
-        return ".".join(self.format_identifier(p) for p, _ in parts)
+    def format_qualified_name(self, name: Any) -> str:
+        """An object name in DDL, read the way the core reads CreateTable/DropTable names:
+        a str is ONE identifier (a dot or ``"`` is part of it, ``"`` doubled), a core
+        ``TableExpression`` with ``schema_name`` or a tuple ``("s", "t")`` is
+        schema-qualified. See ``names`` for why every statement shares this rule."""
+        return object_name(name)
 
     def format_set_constraints(self, names: Sequence[str] | None, deferred: bool) -> str:
-        """``SET CONSTRAINTS ALL|"a", "s"."b" DEFERRED|IMMEDIATE`` (names quoted per part)."""
+        """``SET CONSTRAINTS ALL|"a", "s"."b" DEFERRED|IMMEDIATE``.
+
+        A constraint name here is a dotted path (``s.fk`` = constraint fk of schema s,
+        ``'"a.b"'`` one name with a dot, or a tuple), read strictly by ``names.path_name``."""
         timing = "DEFERRED" if deferred else "IMMEDIATE"
         if names is None:
             return f"SET CONSTRAINTS ALL {timing}"
@@ -97,4 +77,4 @@ class PostgresTransactionMixin(DialectHost):
             names = [names]
         if not names:
             raise ValueError("SET CONSTRAINTS needs at least one constraint name, or None for ALL")
-        return f"SET CONSTRAINTS {', '.join(self.format_qualified_name(n) for n in names)} {timing}"
+        return f"SET CONSTRAINTS {', '.join(path_name(n) for n in names)} {timing}"

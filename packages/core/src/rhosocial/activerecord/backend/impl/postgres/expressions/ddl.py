@@ -18,6 +18,7 @@ the pieces below plug into those where the core's fields stop:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, List, Sequence, Tuple, Union
 
 from rhosocial.activerecord.backend.expression.bases import BaseExpression, SQLPredicate, SQLQueryAndParams
@@ -34,6 +35,7 @@ __all__ = [
     "IdentityOptions",
     "ExclusionConstraint",
     "PartitionBound",
+    "Unbounded",
     "CreatePartitionExpression",
     "AttachPartitionExpression",
     "DetachPartitionExpression",
@@ -106,15 +108,25 @@ class ExclusionConstraint(TableConstraint):
 
 
 # ---------------------------------------------------------------- partitions
+class Unbounded(Enum):
+    """The open ends of a range bound. Only these become the MINVALUE / MAXVALUE
+    keywords: a plain string is a value, so a text key can hold 'MAXVALUE' and a
+    user-supplied value can never silently create an unbounded partition."""
+
+    MINVALUE = "MINVALUE"
+    MAXVALUE = "MAXVALUE"
+
+
 class PartitionBound(BaseExpression):
     """The bound of a partition: build with ``range``, ``list``, ``hash`` or ``default``.
 
     Values are Python values (quoted into the DDL) or expressions;
-    ``PartitionBound.MINVALUE`` / ``MAXVALUE`` are the open range ends.
+    ``PartitionBound.MINVALUE`` / ``MAXVALUE`` (``Unbounded`` members) are the open
+    range ends. A str is always a literal: ``"MAXVALUE"`` is the text 'MAXVALUE'.
     """
 
-    MINVALUE = "MINVALUE"
-    MAXVALUE = "MAXVALUE"
+    MINVALUE = Unbounded.MINVALUE
+    MAXVALUE = Unbounded.MAXVALUE
 
     def __init__(self, dialect, kind: str, *, from_values: Sequence[Value] = (), to_values: Sequence[Value] = (),
                  in_values: Sequence[Value] = (), modulus: int | None = None, remainder: int | None = None):
@@ -391,7 +403,9 @@ class CommentOnExpression(BaseExpression):
     """``COMMENT ON <object_type> name IS 'text'`` (``comment=None`` removes it: ``IS NULL``).
 
     ``object_type``: TABLE, COLUMN (name ``table.column``), INDEX, VIEW,
-    MATERIALIZED VIEW, SEQUENCE, TYPE, DOMAIN, SCHEMA, EXTENSION."""
+    MATERIALIZED VIEW, SEQUENCE, TYPE, DOMAIN, SCHEMA, EXTENSION. A COLUMN name is a
+    dotted path (quote a part containing a dot: ``'"a.b".c'``, or pass a tuple); any
+    other name is one identifier, schema-qualified as a tuple ``("s", "t")``."""
 
     OBJECT_TYPES = ("TABLE", "COLUMN", "INDEX", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "TYPE", "DOMAIN",
                     "SCHEMA", "EXTENSION")

@@ -133,7 +133,10 @@ def _typmod_details(udt: Optional[str], typmod: Optional[int]) -> Dict[str, Opti
         details["character_maximum_length"] = typmod
     elif udt == "numeric":
         details["numeric_precision"] = ((typmod - 4) >> 16) & 0xFFFF
-        details["numeric_scale"] = (typmod - 4) & 0xFFFF
+        # The scale is a signed 11-bit field since PostgreSQL 15 (numeric(5,-2) is
+        # legal): numeric.c's NUMERIC_TYPMOD_SCALE. Older servers only store 0..1000,
+        # which this reads identically; a 16-bit mask turns -2 into 2046.
+        details["numeric_scale"] = (((typmod - 4) & 0x7FF) ^ 1024) - 1024
     elif udt in ("timestamp", "timestamptz", "time", "timetz"):
         details["datetime_precision"] = typmod
     elif udt == "interval":
