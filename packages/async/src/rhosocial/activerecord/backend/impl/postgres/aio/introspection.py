@@ -6,7 +6,8 @@ parsing come from the core distribution (``introspection``). This module adds
 the I/O: an executor on the backend's connection, the PostgreSQL-only calls
 (databases, schemas, constraints, sequences, enums, partitions, extensions,
 materialized views), and the backend mixin that creates the introspector and
-drops its cache after DDL run through the backend. DDL run by other sessions is
+drops its cache after DDL (and ``SET``, ``DO``, ``CALL``, ``REFRESH``, ...; see
+``introspection.base``) run through the backend. DDL run by other sessions is
 seen after the cache's TTL (``DEFAULT_CACHE_TTL``, 300 s) or ``clear_cache()``.
 (The sync twin, ``sync/introspection.py``, is generated from this file.)
 """
@@ -23,7 +24,7 @@ from rhosocial.activerecord.backend.introspection import (
     IntrospectionQueryError,
     IntrospectorBackendMixin,
 )
-from rhosocial.activerecord.backend.introspection.types import TableInfo, ViewInfo
+from rhosocial.activerecord.backend.introspection.types import IntrospectionScope, TableInfo, ViewInfo
 
 from ..backend_base import result_columns
 from ..introspection import PostgresIntrospectorMixin, catalog, is_schema_change, parsing
@@ -84,6 +85,44 @@ class AsyncPostgresIntrospector(PostgresIntrospectorMixin, AsyncAbstractIntrospe
         result = parse(await self._executor.execute(sql, params))
         self._set_cached(key, result)
         return result
+
+    # -- the core's calls, resolved as the server resolves names ------------------------
+    async def get_table_info(self, table_name: str, schema: Optional[str] = None) -> Optional[TableInfo]:
+        """One relation with its columns, indexes and foreign keys; None if there is none.
+
+        The core's version looks the name up in ``list_tables(schema)``, i.e. only in
+        the current schema and by exact name; this one asks the server for that one
+        relation (``catalog.table``), so a schema-less name is found wherever
+        ``search_path`` finds it (temporary tables, later schemas) and an over-long
+        name is truncated as in SQL, like ``list_columns`` and the other calls.
+        ``table_exists`` and ``describe_table`` build on this.
+        """
+        key = self._make_cache_key(IntrospectionScope.TABLE, table_name, schema=schema)
+        cached = self._get_cached(key)
+        if cached is not None:
+            return cached
+        sql, params = catalog.table(table_name, schema)
+        found = parsing.parse_tables(await self._executor.execute(sql, params))
+        if not found:
+            return None
+        table = found[0]
+        table.columns = await self.list_columns(table_name, schema)
+        table.indexes = await self.list_indexes(table_name, schema)
+        table.foreign_keys = await self.list_foreign_keys(table_name, schema)
+        self._set_cached(key, table)
+        return table
+
+    async def table_exists(self, table_name: str, schema: Optional[str] = None) -> bool:
+        """Whether the relation exists (resolved as in ``get_table_info``).
+
+        Reads only its ``pg_class`` row: the details ``get_table_info`` adds are
+        deparsed by functions (``pg_get_expr``, ``pg_get_indexdef``) that wait
+        behind another session's ACCESS EXCLUSIVE lock on the table, and a
+        migration tool asking whether a table exists must not wait for a migration.
+        """
+        found = await self._cached(self._pg_key("exists", schema, table_name),
+                                   catalog.table(table_name, schema), parsing.parse_tables)
+        return bool(found)
 
     # -- cluster and database -------------------------------------------------------
     async def list_databases(self, include_templates: bool = False) -> List[DatabaseEntry]:
@@ -187,7 +226,7 @@ class AsyncIntrospectionBackendMixin(IntrospectorBackendMixin):
 
     def _result(self, cursor: Any, data: Any, duration: float) -> Any:
         # Every statement of execute() ends here: a command tag such as CREATE, ALTER,
-        # DROP, COMMENT, GRANT or ROLLBACK drops the cached catalogue facts.
+        # DROP, ROLLBACK, SET, DO or REFRESH drops the cached catalogue facts.
         introspector = self._introspector_instance
         # pgresult.nfields, not cursor.description: the latter rebuilds Column objects
         if introspector is not None and is_schema_change(

@@ -7,8 +7,17 @@ both from our own catalogue queries (``catalog``) instead of the dialect's
 generic expression formatting, so the dialect needs no introspection code.
 
 Schema arguments: ``None`` means the session's current schema (first of
-``search_path``; an unqualified table name is resolved through the whole
-``search_path``), a name means that schema, ``"*"`` means every user schema.
+``search_path``) for lists; for one named relation (``get_table_info``,
+``table_exists``, ``list_columns``, ...) the name is resolved through the whole
+``search_path`` (temporary tables first, over-long names truncated to 63 bytes)
+as the server resolves it. A name means that schema, ``"*"`` means every user
+schema; ``""`` is refused with ``ValueError``.
+
+Cache: the backend clears it after every statement whose command tag says the
+catalogue, or what an unqualified name means, may have changed (``is_schema_change``).
+Not seen there: DDL or ``set_config('search_path', ...)`` run inside a function
+called from a ``SELECT``, and ``SET LOCAL`` reverting at ``COMMIT``; call
+``introspector.clear_cache()`` after those (and after other sessions' DDL).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from rhosocial.activerecord.backend.introspection.types import (
     DatabaseInfo,
     ForeignKeyInfo,
     IndexInfo,
+    IntrospectionScope,
     TableInfo,
     TriggerInfo,
     ViewInfo,
@@ -30,16 +40,26 @@ from . import catalog, parsing
 
 __all__ = ["PostgresIntrospectorMixin", "is_schema_change"]
 
-# Command tags (cursor.statusmessage) after which cached catalogue facts may be stale.
+# First words of command tags (cursor.statusmessage) after which cached catalogue facts
+# may be stale:
+# - DDL proper (SECURITY = SECURITY LABEL, IMPORT = IMPORT FOREIGN SCHEMA);
+# - ROLLBACK (also ROLLBACK TO SAVEPOINT), which may undo DDL seen earlier;
+# - SET / RESET / DISCARD: cache keys hold names as given, and search_path (or DISCARD
+#   dropping temporary tables) changes what an unqualified name means;
+# - DO / CALL: their bodies may run any DDL, and report only "DO" / "CALL";
+# - REFRESH (MATERIALIZED VIEW): changes is_populated and sizes.
 _DDL_TAGS = frozenset({"CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "SECURITY", "IMPORT",
-                       "ROLLBACK", "REINDEX", "CLUSTER"})
+                       "ROLLBACK", "REINDEX", "CLUSTER", "SET", "RESET", "DISCARD", "DO", "CALL",
+                       "REFRESH"})
 
 
 def is_schema_change(status: Optional[str], returned_rows: bool) -> bool:
     """Whether a statement that ended with command tag ``status`` may have changed the schema.
 
     ``CREATE TABLE AS`` and ``SELECT INTO`` report ``SELECT n`` but return no
-    rows; ``ROLLBACK`` may undo DDL seen earlier in the transaction.
+    rows; ``ROLLBACK`` may undo DDL seen earlier in the transaction; see
+    ``_DDL_TAGS`` for the rest. A ``SELECT`` that returns rows is never one, even
+    if a function it calls runs DDL: call ``clear_cache()`` after such calls.
     """
     if not status:
         return False
@@ -55,6 +75,13 @@ class PostgresIntrospectorMixin(IntrospectorMixin):
     def _get_default_schema(self) -> str:
         # Used by the core only to label results; queries use current_schema().
         return "public"
+
+    def _make_cache_key(self, scope: IntrospectionScope, *args: str, schema: Optional[str] = None,
+                        extra: Optional[str] = None) -> str:
+        # The core drops a falsy schema from the key, so schema="" would share the
+        # entries of schema=None (current schema) while querying something else.
+        catalog.check_schema(schema)
+        return super()._make_cache_key(scope, *args, schema=schema, extra=extra)
 
     # -- the core's hooks: SQL ----------------------------------------------------
     def _build_database_info_sql(self) -> Tuple[str, Any]:
@@ -111,4 +138,6 @@ class PostgresIntrospectorMixin(IntrospectorMixin):
     @staticmethod
     def _pg_key(kind: str, *parts: Any) -> str:
         # Prefixed with a core scope name so invalidate_cache(scope) clears them too.
-        return ":".join(["table", "pg", kind] + ["" if p is None else str(p) for p in parts])
+        # None is rendered as NUL, which no identifier contains, so schema="" (refused
+        # by the catalogue builders) can never be answered from schema=None's entry.
+        return ":".join(["table", "pg", kind] + ["\0" if p is None else str(p) for p in parts])

@@ -10,7 +10,18 @@ one per major.
 A relation is named by ``(schema, name)``; with no schema it is resolved
 through the session's ``search_path`` (``to_regclass``), as unqualified names
 in SQL are. Queries take named parameters (``%(name)s``), sent to psycopg as
-they are.
+they are. A schema is ``None`` (see above), a name, or ``"*"`` where lists allow
+it; ``""`` is refused (``ValueError``) rather than silently meaning "none".
+
+Listing never waits for locks: functions that open a relation
+(``pg_total_relation_size``, ``pg_relation_is_updatable``, ``pg_get_viewdef``)
+would queue behind another session's ACCESS EXCLUSIVE lock (any running
+migration), so sizes are catalogue estimates (``SIZE_ESTIMATE``) and the
+view-only facts are skipped for a view whose relations are locked
+(``catalog_objects``).
+
+Views, triggers, sequences, enums, partitions and extensions live in
+``catalog_objects`` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -32,8 +43,18 @@ _SYSTEM_SCHEMA = (
 )
 
 
+def check_schema(schema: Optional[str]) -> None:
+    # "" would match no schema in SQL but share cache keys with None ("current schema")
+    # in the core's key builder; an explicit error is less surprising than either.
+    if schema is not None and not isinstance(schema, str):
+        raise TypeError(f"schema must be a string or None, not {type(schema).__name__}")
+    if schema == "":
+        raise ValueError("schema must be None (current schema / search_path), a schema name or '*'; got ''")
+
+
 def _schema_filter(alias: str, schema: Optional[str], include_system: bool) -> str:
     """WHERE fragment choosing schemas: one schema, the current one, or all ("*")."""
+    check_schema(schema)
     if schema == "*":
         return "TRUE" if include_system else f"NOT {_SYSTEM_SCHEMA.format(n=alias)}"
     if schema is None:
@@ -42,7 +63,22 @@ def _schema_filter(alias: str, schema: Optional[str], include_system: bool) -> s
 
 
 def rel_params(table: str, schema: Optional[str]) -> Dict[str, Any]:
+    check_schema(schema)
     return {"table": table, "schema": schema}
+
+
+# Bytes on disk of a relation of pg_class alias "c": its pages, its TOAST table's and its
+# indexes', times the block size. relpages is the planner's estimate, refreshed by VACUUM,
+# ANALYZE and CREATE INDEX (0 for a table never vacuumed or analysed). It is read from the
+# catalogue because pg_total_relation_size() opens the relation and so waits behind any
+# ACCESS EXCLUSIVE lock that another session holds on it (a migration in progress).
+SIZE_ESTIMATE = (
+    "((c.relpages::bigint"
+    " + COALESCE((SELECT t.relpages FROM pg_catalog.pg_class t WHERE t.oid = c.reltoastrelid), 0)"
+    " + COALESCE((SELECT sum(x.relpages) FROM pg_catalog.pg_index xi"
+    " JOIN pg_catalog.pg_class x ON x.oid = xi.indexrelid WHERE xi.indrelid = c.oid), 0))"
+    " * pg_catalog.current_setting('block_size')::bigint)"
+)
 
 
 # -- database, databases, schemas ----------------------------------------------------
@@ -117,17 +153,7 @@ _RELKINDS = {
 }
 
 
-def tables(schema: Optional[str], include_system: bool, include_views: bool = True,
-           table_type: Optional[str] = None) -> Query:
-    kinds = _RELKINDS.get(table_type.upper() if table_type else None)
-    if kinds is None:
-        raise ValueError(f"unknown table_type {table_type!r}; expected one of "
-                         f"{', '.join(k for k in _RELKINDS if k)}")
-    if not include_views and table_type is None:
-        kinds = ("r", "p", "f")
-    kind_list = ", ".join(f"'{k}'" for k in kinds)
-    return (
-        f"""
+_TABLE_COLUMNS = f"""
         SELECT c.relname AS name, n.nspname AS schema, c.relkind::text AS relkind,
                c.relpersistence::text AS persistence,
                (to_jsonb(c) ->> 'relispartition')::boolean AS is_partition,
@@ -139,16 +165,42 @@ def tables(schema: Optional[str], include_system: bool, include_views: bool = Tr
                pg_catalog.pg_get_userbyid(c.relowner) AS owner,
                pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
                c.reltuples::bigint AS row_estimate,
-               CASE WHEN c.relkind IN ('r', 'p', 'm') THEN pg_catalog.pg_total_relation_size(c.oid) END AS size_bytes,
+               CASE WHEN c.relkind IN ('r', 'p', 'm') THEN {SIZE_ESTIMATE} END AS size_bytes,
                {_SYSTEM_SCHEMA.format(n="n")} AS is_system
           FROM pg_catalog.pg_class c
           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+"""
+
+
+def tables(schema: Optional[str], include_system: bool, include_views: bool = True,
+           table_type: Optional[str] = None) -> Query:
+    """Relations of the chosen schemas; ``size_bytes`` and ``row_estimate`` are estimates."""
+    kinds = _RELKINDS.get(table_type.upper() if table_type else None)
+    if kinds is None:
+        raise ValueError(f"unknown table_type {table_type!r}; expected one of "
+                         f"{', '.join(k for k in _RELKINDS if k)}")
+    if not include_views and table_type is None:
+        kinds = ("r", "p", "f")
+    kind_list = ", ".join(f"'{k}'" for k in kinds)
+    return (
+        _TABLE_COLUMNS + f"""
          WHERE c.relkind IN ({kind_list})
            AND {_schema_filter("n", schema, include_system)}
            AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
          ORDER BY n.nspname, c.relname
         """,
         {"schema": schema},
+    )
+
+
+def table(table: str, schema: Optional[str]) -> Query:
+    """The one relation ``(schema, table)`` (kinds as ``tables``): without a schema it is
+    resolved through the whole search_path, temporary tables first, as SQL does; an
+    over-long name is truncated to 63 bytes as the server truncates identifiers."""
+    kind_list = ", ".join(f"'{k}'" for k in _RELKINDS[None])
+    return (
+        _TABLE_COLUMNS + f" WHERE c.oid = {_REL_OID} AND c.relkind IN ({kind_list})",
+        rel_params(table, schema),
     )
 
 
@@ -175,7 +227,10 @@ def columns(table: str, schema: Optional[str]) -> Query:
                         WHERE k.conrelid = c.oid AND k.contype = 'p' AND a.attnum = ANY (k.conkey)) AS is_primary_key,
                EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                         WHERE i.indrelid = c.oid AND i.indisunique AND i.indpred IS NULL
-                          AND i.indnatts = 1 AND i.indkey[0] = a.attnum) AS is_unique
+                          -- key columns only: UNIQUE (a) INCLUDE (b) makes a unique (indnkeyatts:
+                          -- PostgreSQL 11+; on 10 every index column is a key column)
+                          AND COALESCE((to_jsonb(i) ->> 'indnkeyatts')::int, i.indnatts) = 1
+                          AND i.indkey[0] = a.attnum) AS is_unique
           FROM pg_catalog.pg_attribute a
           JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -203,13 +258,18 @@ def indexes(table: str, schema: Optional[str]) -> Query:
                i.indnatts AS column_count,
                COALESCE((to_jsonb(i) ->> 'indnkeyatts')::int, i.indnatts) AS key_count,
                (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean AS nulls_not_distinct,
-               ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
-                       FROM pg_catalog.generate_series(1, i.indnatts) AS k ORDER BY k) AS column_defs,
+               -- a column's own name (pg_get_indexdef would quote "UserId"), else the expression
+               ARRAY(SELECT COALESCE(a.attname::text, pg_catalog.pg_get_indexdef(i.indexrelid, k, true))
+                       FROM pg_catalog.generate_series(1, i.indnatts) AS k
+                       LEFT JOIN pg_catalog.pg_attribute a
+                              ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] AND i.indkey[k - 1] <> 0
+                      ORDER BY k) AS column_defs,
                ARRAY(SELECT i.indkey[k - 1]
                        FROM pg_catalog.generate_series(1, i.indnatts) AS k ORDER BY k) AS column_numbers,
                i.indoption::int2[] AS column_options,
                con.conname AS constraint_name, con.contype::text AS constraint_type,
-               pg_catalog.pg_relation_size(i.indexrelid) AS size_bytes,
+               -- estimate from the catalogue: pg_relation_size() would wait behind a lock
+               ic.relpages::bigint * pg_catalog.current_setting('block_size')::bigint AS size_bytes,
                pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment
           FROM pg_catalog.pg_index i
           JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -291,179 +351,21 @@ def constraints(table: str, schema: Optional[str]) -> Query:
     )
 
 
-# -- views ---------------------------------------------------------------------------
-_VIEW_COLUMNS = """
-        SELECT c.relname AS name, n.nspname AS schema, c.relkind::text AS relkind,
-               pg_catalog.pg_get_viewdef(c.oid, true) AS definition,
-               -- bits of pg_relation_is_updatable: 4 UPDATE, 8 INSERT, 16 DELETE
-               CASE WHEN c.relkind = 'v'
-                    THEN (pg_catalog.pg_relation_is_updatable(c.oid, false) & 20) = 20 ELSE false END AS is_updatable,
-               CASE WHEN c.relkind = 'v'
-                    THEN (pg_catalog.pg_relation_is_updatable(c.oid, false) & 8) = 8 ELSE false END AS is_insertable,
-               (SELECT upper(substr(o, 14)) FROM pg_catalog.unnest(c.reloptions) AS o
-                 WHERE o LIKE 'check_option=%%') AS check_option,
-               c.relispopulated AS is_populated,
-               pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-               pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
-               CASE WHEN c.relkind = 'm' THEN pg_catalog.pg_total_relation_size(c.oid) END AS size_bytes
-          FROM pg_catalog.pg_class c
-          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-"""
+# The other objects' queries, here so that callers need one module (imported last: they
+# use the helpers above).
+from .catalog_objects import (  # noqa: E402
+    available_extensions,
+    enum_types,
+    installed_extensions,
+    partitioning,
+    partitions,
+    sequences,
+    triggers,
+    view_info,
+    views,
+)
 
-
-def views(schema: Optional[str], include_system: bool, materialized: bool = False) -> Query:
-    kind = "'m'" if materialized else "'v'"
-    return (
-        _VIEW_COLUMNS + f"""
-         WHERE c.relkind = {kind} AND {_schema_filter("n", schema, include_system)}
-         ORDER BY n.nspname, c.relname
-        """,
-        {"schema": schema},
-    )
-
-
-def view_info(view: str, schema: Optional[str]) -> Query:
-    return (
-        _VIEW_COLUMNS + f" WHERE c.oid = {_REL_OID} AND c.relkind IN ('v', 'm')",
-        rel_params(view, schema),
-    )
-
-
-# -- triggers ------------------------------------------------------------------------
-def triggers(table: Optional[str], schema: Optional[str]) -> Query:
-    if table is not None:
-        where = f"t.tgrelid = {_REL_OID}"
-    else:
-        where = _schema_filter("n", schema, False)
-    return (
-        f"""
-        SELECT t.tgname AS name, c.relname AS table_name, n.nspname AS schema,
-               t.tgtype::int AS tgtype, t.tgenabled::text AS enabled,
-               pg_catalog.pg_get_triggerdef(t.oid, true) AS definition,
-               t.tgfoid::regprocedure::text AS function,
-               t.tgconstraint <> 0 AS is_constraint_trigger,
-               t.tgdeferrable AS deferrable, t.tginitdeferred AS deferred,
-               pg_catalog.obj_description(t.oid, 'pg_trigger') AS comment
-          FROM pg_catalog.pg_trigger t
-          JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-         WHERE NOT t.tgisinternal AND {where}
-         ORDER BY n.nspname, c.relname, t.tgname
-        """,
-        {"table": table, "schema": schema},
-    )
-
-
-# -- sequences, enums, partitions, extensions ------------------------------------------
-def sequences(schema: Optional[str], include_system: bool = False) -> Query:
-    return (
-        f"""
-        SELECT c.relname AS name, n.nspname AS schema,
-               pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
-               s.seqstart AS start_value, s.seqincrement AS increment,
-               s.seqmin AS min_value, s.seqmax AS max_value, s.seqcache AS cache_size,
-               s.seqcycle AS cycle, ps.last_value,
-               dn.nspname AS owned_by_schema, dc.relname AS owned_by_table, da.attname AS owned_by_column,
-               d.deptype::text AS dependency,
-               pg_catalog.obj_description(c.oid, 'pg_class') AS comment
-          FROM pg_catalog.pg_sequence s
-          JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
-          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-          LEFT JOIN pg_catalog.pg_sequences ps ON ps.schemaname = n.nspname AND ps.sequencename = c.relname
-          LEFT JOIN pg_catalog.pg_depend d
-                 ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
-                AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
-          LEFT JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid
-          LEFT JOIN pg_catalog.pg_namespace dn ON dn.oid = dc.relnamespace
-          LEFT JOIN pg_catalog.pg_attribute da ON da.attrelid = d.refobjid AND da.attnum = d.refobjsubid
-         WHERE {_schema_filter("n", schema, include_system)}
-           AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-         ORDER BY n.nspname, c.relname
-        """,
-        {"schema": schema},
-    )
-
-
-def enum_types(schema: Optional[str], include_system: bool = False) -> Query:
-    return (
-        f"""
-        SELECT t.typname AS name, n.nspname AS schema,
-               ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
-                      WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels,
-               pg_catalog.pg_get_userbyid(t.typowner) AS owner,
-               pg_catalog.obj_description(t.oid, 'pg_type') AS comment
-          FROM pg_catalog.pg_type t
-          JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-         WHERE t.typtype = 'e' AND {_schema_filter("n", schema, include_system)}
-         ORDER BY n.nspname, t.typname
-        """,
-        {"schema": schema},
-    )
-
-
-def partitioning(table: str, schema: Optional[str]) -> Query:
-    """The partition key of a partitioned table (no row if it is not partitioned)."""
-    return (
-        f"""
-        SELECT c.relname AS name, n.nspname AS schema, pt.partstrat::text AS strategy,
-               pg_catalog.pg_get_partkeydef(c.oid) AS key
-          FROM pg_catalog.pg_partitioned_table pt
-          JOIN pg_catalog.pg_class c ON c.oid = pt.partrelid
-          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-         WHERE pt.partrelid = {_REL_OID}
-        """,
-        rel_params(table, schema),
-    )
-
-
-def partitions(table: str, schema: Optional[str]) -> Query:
-    """Every partition below a table, sub-partitions included (depth-first order)."""
-    return (
-        f"""
-        WITH RECURSIVE tree(relid, parent, level, path) AS (
-            SELECT i.inhrelid, i.inhparent, 1, ARRAY[i.inhrelid::oid]
-              FROM pg_catalog.pg_inherits i WHERE i.inhparent = {_REL_OID}
-            UNION ALL
-            SELECT i.inhrelid, i.inhparent, t.level + 1, t.path || i.inhrelid::oid
-              FROM pg_catalog.pg_inherits i JOIN tree t ON i.inhparent = t.relid
-        )
-        SELECT c.relname AS name, n.nspname AS schema, p.relname AS parent, pn.nspname AS parent_schema,
-               t.level, pg_catalog.pg_get_expr(c.relpartbound, c.oid, true) AS bound,
-               c.relkind = 'p' AS is_partitioned, c.relkind::text AS relkind,
-               CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS key,
-               c.reltuples::bigint AS row_estimate
-          FROM tree t
-          JOIN pg_catalog.pg_class c ON c.oid = t.relid
-          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-          JOIN pg_catalog.pg_class p ON p.oid = t.parent
-          JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-         ORDER BY t.path
-        """,
-        rel_params(table, schema),
-    )
-
-
-def installed_extensions() -> Query:
-    return (
-        """
-        SELECT e.extname AS name, e.extversion AS version, n.nspname AS schema,
-               e.extrelocatable AS relocatable,
-               pg_catalog.obj_description(e.oid, 'pg_extension') AS comment
-          FROM pg_catalog.pg_extension e
-          JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
-         ORDER BY e.extname
-        """,
-        {},
-    )
-
-
-def available_extensions() -> Query:
-    """May fail on servers with control files they cannot parse (see ``installed_extensions``)."""
-    return (
-        """
-        SELECT name, default_version, installed_version, comment
-          FROM pg_catalog.pg_available_extensions
-         ORDER BY name
-        """,
-        {},
-    )
+__all__ = ["Query", "SIZE_ESTIMATE", "check_schema", "rel_params", "database_info", "databases", "schemas",
+           "tables", "table", "columns", "indexes", "foreign_keys", "constraints", "views", "view_info",
+           "triggers", "sequences", "enum_types", "partitioning", "partitions", "installed_extensions",
+           "available_extensions"]

@@ -7,6 +7,8 @@ follows the core's protocol; ``await backend.explain_sql("SELECT ...", params,
 analyze=True)`` does the same for raw SQL. Unless a format is given, FORMAT
 JSON is requested and parsed into a plan tree. ANALYZE runs the statement:
 explain an INSERT/UPDATE/DELETE with ANALYZE inside a transaction you roll back.
+EXPLAIN always runs on the primary, also with ``read_replica_host`` set
+(``replica.routes_to_replica``).
 (The sync twin, ``sync/explain.py``, is generated from this file.)
 """
 
@@ -32,7 +34,8 @@ class SyncPostgresExplainMixin(SyncExplainBackendMixin):
 
     def explain_sql(self, sql: str, params: Optional[Sequence[Any]] = None, *, options: Any = None,
                           **flags: Any) -> PostgresExplainResult:
-        """EXPLAIN a raw SQL statement (``%s`` or ``?`` placeholders as in ``execute``).
+        """EXPLAIN a raw SQL statement with ``%s`` placeholders (as in ``execute``; ``?``
+        is not a placeholder there, so neither here).
 
         Either pass ``options`` (the core's ``ExplainOptions``) or keyword flags
         of the same names: ``analyze``, ``buffers``, ``verbose``, ``costs``,
