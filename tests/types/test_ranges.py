@@ -102,7 +102,7 @@ def test_other_tuples_are_left_alone(db):
     from rhosocial.activerecord.backend.impl.postgres.types import TupleRangeAdapter
 
     adapter = TupleRangeAdapter()
-    for value in ((1, "x"), (1, 2, 3), (True, False), (1.5, 2.5), (date(2024, 1, 1), datetime(2024, 1, 1)),
+    for value in ((1, "x"), (1, 2, 3), (True, False), (date(2024, 1, 1), datetime(2024, 1, 1)),
                   (datetime(2024, 1, 1), datetime(2024, 1, 1, tzinfo=UTC))):
         assert adapter.to_database(value, tuple) is value
     assert adapter.to_database((1, Decimal("2.5")), tuple) == Range(Decimal(1), Decimal("2.5"), "[]")

@@ -134,13 +134,21 @@ class PostgresBackendMixin:
             suggestions = self._adapter_suggestions = build_adapter_suggestions(self.adapter_registry)  # type: ignore[attr-defined]
         return suggestions
 
-    def _adapt_params(self, params: Optional[Sequence[Any]]) -> Sequence[Any]:
+    def _adapt_params(self, params: Optional[Any]) -> Any:
         """Apply the adapter suggestions (exact type match), as the core's execute does."""
         if not params:
             return ()
-        if isinstance(params, dict):
-            return params
         suggestions = self.get_default_adapter_suggestions()
+        if isinstance(params, dict):
+            # named (%(name)s) parameters get the same conversions; copied only when needed
+            named = None
+            for key, value in params.items():
+                suggestion = suggestions.get(type(value))
+                if suggestion is not None:
+                    if named is None:
+                        named = dict(params)
+                    named[key] = suggestion[0].to_database(value, suggestion[1])
+            return params if named is None else named
         out = None
         for index, value in enumerate(params):
             suggestion = suggestions.get(type(value))

@@ -8,7 +8,8 @@ helps. The backend therefore converts as little as possible:
   ``dict`` and :class:`JsonbList` -> ``Jsonb``; ``tuple`` -> range when it is a
   README-style ``(lower, upper)`` range tuple;
 * per-connection psycopg adapters (``configure_connection``): geometry classes,
-  ±infinity dates/timestamps, money as Decimal;
+  ±infinity dates/timestamps/intervals, money as Decimal, plain ``Enum`` members
+  by value, range text of README tuples with string bounds;
 * pydantic-aware value types for model fields: :class:`Range`,
   :class:`Multirange`, :class:`JsonbList`, :data:`AsJsonb`, :class:`Hstore`,
   :class:`Point` ... :class:`Circle`;
@@ -28,7 +29,7 @@ from pydantic import Field
 
 from .geometry import Box, Circle, Line, LineSegment, Lseg, Path, Point, Polygon, register_geometry
 from .json import AsJson, AsJsonb, Json, Jsonb, JsonbAdapter, JsonbList
-from .range import Multirange, Range, TupleRangeAdapter, canonical
+from .range import Multirange, Range, RangeText, TupleRangeAdapter, canonical, register_range_text
 from .registration import (
     CompositeType,
     DefaultTypes,
@@ -41,10 +42,13 @@ from .registration import (
     MultirangeType,
     RangeType,
     TypeSpec,
+    register_enum_by_value,
 )
 from .temporal import (
     DATE_INFINITY,
     DATE_NEG_INFINITY,
+    INTERVAL_INFINITY,
+    INTERVAL_NEG_INFINITY,
     TIMESTAMP_INFINITY,
     TIMESTAMP_NEG_INFINITY,
     TIMESTAMPTZ_INFINITY,
@@ -61,12 +65,12 @@ __all__ = [
     "Numeric",
     "register_adapters", "build_adapter_suggestions", "configure_connection",
     "JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb",
-    "Range", "Multirange", "TupleRangeAdapter", "canonical",
+    "Range", "Multirange", "RangeText", "TupleRangeAdapter", "canonical",
     "Point", "Line", "LineSegment", "Lseg", "Box", "Path", "Polygon", "Circle",
     "TypeSpec", "EnumType", "CompositeType", "HstoreType", "Hstore", "RangeType", "MultirangeType",
     "GeometryTypes", "InfinityDates", "MoneyType", "DefaultTypes",
     "DATE_INFINITY", "DATE_NEG_INFINITY", "TIMESTAMP_INFINITY", "TIMESTAMP_NEG_INFINITY",
-    "TIMESTAMPTZ_INFINITY", "TIMESTAMPTZ_NEG_INFINITY",
+    "TIMESTAMPTZ_INFINITY", "TIMESTAMPTZ_NEG_INFINITY", "INTERVAL_INFINITY", "INTERVAL_NEG_INFINITY",
 ]
 
 
@@ -104,12 +108,17 @@ def build_adapter_suggestions(registry: Any) -> Dict[Type, Tuple[Any, Type]]:
 def configure_connection(connection: Any) -> None:
     """Per-connection psycopg adapters (pure, no I/O): call on every new connection.
 
-    Geometry classes, ±infinity dates/timestamps as sentinels, money as Decimal,
-    and a plain ``dict`` parameter dumped as jsonb (psycopg's own JsonbDumper).
+    Geometry classes, ±infinity dates/timestamps/intervals as sentinels, money as
+    Decimal, a plain ``dict`` parameter dumped as jsonb (psycopg's own JsonbDumper),
+    a plain ``Enum`` member by its value (psycopg's default uses the name, which a
+    model, validating by value, cannot read back) and :class:`RangeText` as
+    unknown-typed text.
     """
     from psycopg.types.json import JsonbDumper
 
     connection.adapters.register_dumper(dict, JsonbDumper)
+    register_enum_by_value(connection)
+    register_range_text(connection)
     register_geometry(connection)
     register_infinity(connection)
     register_money(connection)

@@ -14,9 +14,14 @@ First-class types for model fields:
   tuple``) written as ``(lower, upper)`` is stored as the *inclusive* range
   ``[lower, upper]`` and read back as an inclusive ``(lower, upper)`` tuple
   (discrete ranges: upper - 1 step). ``None`` means unbounded, ``()`` is the
-  empty range. Only 2-tuples whose items are ``int``, ``Decimal``, ``date`` or
-  ``datetime`` (or ``None``) of one family are converted; other tuples are
-  passed to psycopg untouched.
+  empty range. 2-tuples whose items are ``int``, ``Decimal``, ``float``,
+  ``date`` or ``datetime`` (or ``None``) of one family are converted to a
+  ``Range`` (``float`` and mixed numbers: a numeric range); 2-tuples holding
+  strings that read as bounds (``"2024-01-01"``, ``"1.5"``, what a JSON round
+  trip gives) are sent as the range text ``'[a,b]'`` of unknown type, which the
+  server parses as the column's range type. Other tuples are passed to psycopg
+  untouched (a record). Never leave a range tuple to psycopg: it sends the
+  record literal ``(a,b)``, which PostgreSQL's range input reads as exclusive.
 
 Custom range types (``CREATE TYPE floatrange AS RANGE (subtype = float8)``)
 need :class:`~.registration.RangeType` / ``MultirangeType`` registration.
@@ -28,13 +33,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Dict, Optional, Type
 
+import psycopg
+from psycopg.abc import AdaptContext
+from psycopg.adapt import PyFormat
 from psycopg.types.multirange import Multirange as _PgMultirange
 from psycopg.types.range import Range as _PgRange
 from rhosocial.activerecord.backend.type_adapter import BaseSQLTypeAdapter
 
 from ._pydantic import identity_schema
 
-__all__ = ["Range", "Multirange", "TupleRangeAdapter", "canonical", "range_to_json"]
+__all__ = ["Range", "Multirange", "RangeText", "TupleRangeAdapter", "canonical", "range_to_json",
+           "register_range_text"]
 
 
 def range_to_json(value: _PgRange) -> Any:
@@ -133,15 +142,94 @@ def _family(bound: Any) -> Optional[str]:
         return "int"
     if isinstance(bound, Decimal):
         return "num"
+    if isinstance(bound, float):
+        return "float"
     if isinstance(bound, datetime):
         return "tstz" if bound.tzinfo is not None else "ts"
     if isinstance(bound, date):
         return "date"
+    if isinstance(bound, str):
+        return "str"
     return None
 
 
-def tuple_as_range(value: tuple) -> Optional[_PgRange]:
-    """The range a README-style tuple stands for, or None if it is not one."""
+_NUMBERS = frozenset({"int", "num", "float"})
+_INFINITY_TEXT = frozenset({"infinity", "+infinity", "-infinity"})
+
+
+def _is_upper_infinity(bound: Any) -> bool:
+    """Is ``bound`` the +infinity sentinel of its type (types.temporal), or its text?"""
+    if isinstance(bound, str):
+        return bound.strip().lower() in ("infinity", "+infinity")
+    if isinstance(bound, datetime):
+        return bound.replace(tzinfo=None) == datetime.max and bound.utcoffset() in (None, timedelta(0))
+    return isinstance(bound, date) and bound == date.max
+
+
+def _is_infinity(bound: Any) -> bool:
+    if isinstance(bound, datetime):
+        return bound.utcoffset() in (None, timedelta(0)) and bound.replace(tzinfo=None) in (datetime.max, datetime.min)
+    return type(bound) is date and bound in (date.max, date.min)
+
+
+def _looks_like_bound(text: str) -> bool:
+    """A string that a range of numbers, dates or timestamps could hold (ISO text, a
+    number, ±infinity). Other strings (``("x", "y")``: a 2-text composite) stay records."""
+    text = text.strip()
+    if text.lower() in _INFINITY_TEXT:
+        return True
+    try:
+        Decimal(text)
+        return "_" not in text
+    except ArithmeticError:
+        pass
+    try:
+        datetime.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _bound_text(bound: Any) -> str:
+    if bound is None:
+        return ""
+    if isinstance(bound, str):
+        text = bound
+    elif isinstance(bound, (date, datetime)) and _is_infinity(bound):
+        text = "infinity" if _is_upper_infinity(bound) else "-infinity"
+    elif isinstance(bound, (date, datetime)):
+        text = bound.isoformat()
+    elif isinstance(bound, float):
+        text = repr(bound)
+    else:
+        text = str(bound)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class RangeText(str):
+    """Range literal text (``'[2024-01-01,2024-01-07]'``) sent with the *unknown* type,
+    so that the server parses it as the range type the column or operator needs: what a
+    README range tuple with string bounds becomes (they cannot be typed client-side)."""
+
+    __slots__ = ()
+
+
+def register_range_text(context: AdaptContext) -> None:
+    """Dump :class:`RangeText` as unknown-typed text on ``context`` (whatever dumper a
+    user registered for ``str``): psycopg's default text dumper for ``str`` has oid 0."""
+    dumper = psycopg.adapters.get_dumper(str, PyFormat.TEXT)
+    context.adapters.register_dumper(RangeText, dumper)
+
+
+def _upper_bracket(upper: Any) -> str:
+    # ±infinity bounds are values, not "unbounded": '[a,infinity)' is what PostgreSQL
+    # stores and returns, so an infinite upper bound is written exclusive to round-trip
+    return ")" if upper is not None and _is_upper_infinity(upper) else "]"
+
+
+def tuple_as_range(value: tuple) -> Any:
+    """The range a README-style tuple stands for (a ``Range``, or ``RangeText`` for
+    string bounds), or None if it is not one."""
     if len(value) == 0:
         return _PgRange(empty=True)
     if len(value) != 2:
@@ -151,18 +239,29 @@ def tuple_as_range(value: tuple) -> Optional[_PgRange]:
     if None in families:
         return None
     families.discard("none")
-    if families == {"int", "num"}:
-        lower = None if lower is None else Decimal(lower)
-        upper = None if upper is None else Decimal(upper)
-    elif len(families) > 1:
-        return None
-    return _PgRange(lower, upper, "[]")
+    if "str" in families:
+        # strings (a JSON round trip turns dates and Decimals into them) cannot be typed
+        # here: the server parses '[a,b]' as the column's range type. Strings that do not
+        # read as bounds keep the tuple a record (a composite such as (1, 'x')).
+        if not all(_looks_like_bound(b) for b in (lower, upper) if isinstance(b, str)):
+            return None
+        if families - {"str"} - _NUMBERS - {"date", "ts", "tstz"}:
+            return None
+        return RangeText(f"[{_bound_text(lower)},{_bound_text(upper)}{_upper_bracket(upper)}")
+    if len(families) > 1 or "float" in families:
+        if not families <= _NUMBERS:
+            return None
+        # a numeric range (floats by their shortest repr: 0.1 is 0.1, not 0.1000000000000000055...)
+        lower = None if lower is None else Decimal(repr(lower) if isinstance(lower, float) else lower)
+        upper = None if upper is None else Decimal(repr(upper) if isinstance(upper, float) else upper)
+    return _PgRange(lower, upper, "[" + _upper_bracket(upper))
 
 
 class TupleRangeAdapter(BaseSQLTypeAdapter):
     """``tuple`` <-> range (the README's ``date_range: tuple`` spelling).
 
-    Writing: a 2-tuple of range bounds becomes ``Range(lower, upper, '[]')``;
+    Writing: a 2-tuple of range bounds becomes ``Range(lower, upper, '[]')`` (an
+    infinite upper bound: ``'[)'``); string bounds become ``RangeText('[a,b]')``;
     anything else is returned unchanged. Reading: a range becomes an inclusive
     ``(lower, upper)`` tuple (discrete subtypes: upper - 1 step; an exclusive
     bound of a continuous range is returned as is), the empty range ``()``;
@@ -188,8 +287,10 @@ class TupleRangeAdapter(BaseSQLTypeAdapter):
         lower, upper = value.lower, value.upper
         step = _step(lower if lower is not None else upper)
         if step is not None:
-            if lower is not None and not value.lower_inc:
+            # the ±infinity sentinels (date.max/min) are kept: stepping them would turn
+            # '[2024-01-01,infinity)' into a finite date, and write back a finite range
+            if lower is not None and not value.lower_inc and not _is_infinity(lower):
                 lower = lower + step
-            if upper is not None and not value.upper_inc:
+            if upper is not None and not value.upper_inc and not _is_infinity(upper):
                 upper = upper - step
         return (lower, upper)

@@ -15,6 +15,9 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Callable, Generic, Mapping, Optional, Type, TypeVar
 
+from psycopg.abc import AdaptContext
+from psycopg.adapt import Dumper, PyFormat, Transformer
+from psycopg.pq import Format
 from psycopg.types import TypeInfo
 from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.enum import EnumInfo, register_enum
@@ -26,7 +29,7 @@ from ._pydantic import identity_schema
 
 __all__ = [
     "TypeSpec", "EnumType", "CompositeType", "HstoreType", "Hstore", "HstoreValue", "RangeType", "MultirangeType",
-    "GeometryTypes", "InfinityDates", "MoneyType", "DefaultTypes",
+    "GeometryTypes", "InfinityDates", "MoneyType", "DefaultTypes", "register_enum_by_value",
 ]
 
 
@@ -51,10 +54,12 @@ class TypeSpec(Generic[_InfoT]):
 class EnumType(TypeSpec[EnumInfo]):
     """A PostgreSQL enum loaded as (and dumped from) a Python ``Enum``.
 
-    By default the Python member *names* match the PostgreSQL labels; pass
-    ``mapping={Member: "label", ...}`` (psycopg's format) otherwise. Without a
-    Python enum, psycopg builds one from the labels (same class on every
-    reconnection: ``spec.python_enum`` after the first registration).
+    By default the Python member *names* match the PostgreSQL labels, or, when
+    more of the members' string *values* match them (``HAPPY = "happy"`` for the
+    label ``happy``), the values; pass ``mapping={Member: "label", ...}``
+    (psycopg's format) otherwise. Without a Python enum, psycopg builds one from
+    the labels (same class on every reconnection: ``spec.python_enum`` after the
+    first registration).
     """
 
     info_class = EnumInfo
@@ -66,9 +71,81 @@ class EnumType(TypeSpec[EnumInfo]):
         self.mapping = mapping
 
     def register(self, info: EnumInfo, context: Any) -> None:
-        register_enum(info, context, self.python_enum, mapping=self.mapping)
+        mapping: Any = self.mapping
+        if mapping is None and self.python_enum is not None:
+            mapping = _value_mapping(self.python_enum, info.labels)
+        register_enum(info, context, self.python_enum, mapping=mapping)
         if self.python_enum is None:
             self.python_enum = info.enum
+
+
+def _value_mapping(python_enum: Type[Enum], labels: Any) -> Optional[list]:
+    """Member -> its value as label, if the values match more labels than the names do.
+
+    psycopg maps by name; a model validates an Enum field by value, and the common
+    ``HAPPY = "happy"`` enum for the label ``happy`` would otherwise fail to save
+    (``invalid input value for enum``) and to load (``bad member``).
+    """
+    known = set(labels)
+    members = list(python_enum)
+    by_name = sum(member.name in known for member in members)
+    by_value = [(member, member.value) for member in members
+                if isinstance(member.value, str) and member.value in known]
+    return by_value if len(by_value) > by_name else None
+
+
+# -- plain Python enums (no server enum registered) ---------------------------
+class _EnumValueDumper(Dumper):
+    """An ``Enum`` member dumped as its ``value``, with the dumper psycopg would use
+    for that value itself (``Status.ACTIVE = "active"`` -> ``'active'``, an int-valued
+    member -> that int).
+
+    psycopg's default dumps an unregistered Enum by *name*, which the model layer (it
+    validates by value) then cannot read back. Registered for ``Enum``: psycopg looks
+    dumpers up along the class's MRO, so a class registered with a server enum type
+    (:class:`EnumType`), and ``str`` / ``int`` mixins (``StrEnum``, ``IntEnum``: their
+    ``str`` / ``int`` base comes first), keep their own dumpers. Each member is its own
+    dumper key: the value's dumper (and its format and oid) is resolved once per member
+    and cached by psycopg, so only ``dump`` runs per value.
+    """
+
+    def __init__(self, cls: type, context: AdaptContext | None = None):
+        super().__init__(cls, context)
+        self._context = context
+        self._inner: Any = None
+
+    def get_key(self, obj: Any, format: PyFormat) -> Any:
+        return (_EnumValueDumper, obj)
+
+    def upgrade(self, obj: Any, format: PyFormat) -> Dumper:
+        inner = Transformer.from_context(self._context).get_dumper(obj.value, format)
+        wrapper = (_EnumValueBinaryDumper if inner.format == Format.BINARY else _EnumValueTextDumper)(
+            type(obj), self._context)
+        wrapper._inner = inner
+        wrapper.oid = inner.oid
+        return wrapper
+
+    def dump(self, obj: Any) -> Any:
+        return self._inner.dump(obj.value)
+
+    def quote(self, obj: Any) -> Any:
+        return self._inner.quote(obj.value)
+
+
+class _EnumValueTextDumper(_EnumValueDumper):
+    format = Format.TEXT
+
+
+class _EnumValueBinaryDumper(_EnumValueDumper):
+    format = Format.BINARY
+
+
+def register_enum_by_value(context: Any) -> None:
+    """Dump plain Python ``Enum`` members by value on ``context`` (``configure_connection``)."""
+    adapters = context.adapters
+    adapters.register_dumper(Enum, _EnumValueBinaryDumper)
+    # registered last: the choice for %s, whose upgrade picks the value's own AUTO dumper
+    adapters.register_dumper(Enum, _EnumValueTextDumper)
 
 
 class CompositeType(TypeSpec[CompositeInfo]):

@@ -1,4 +1,4 @@
-"""±infinity for date/timestamp/timestamptz, and money as ``Decimal``.
+"""±infinity for date/timestamp/timestamptz/interval, and money as ``Decimal``.
 
 psycopg raises ``DataError`` when it loads ``'infinity'`` / ``'-infinity'``
 dates and timestamps (Python has no such values). On our connections they are
@@ -11,8 +11,16 @@ PostgreSQL         date                              timestamp / timestamptz
 ``'-infinity'``    ``date.min`` (0001-01-01)         ``datetime.min`` (tz: UTC for tstz)
 =================  ================================  =================================
 
+An aware datetime is a sentinel only when it is that instant (UTC midnight of
+0001-01-01, ...): ``datetime(1, 1, 1, tzinfo=UTC-5)`` is an ordinary value.
 The price: the real dates 0001-01-01 and 9999-12-31 (and the datetimes at the
 very ends of Python's range) are stored as -infinity / infinity.
+
+interval (PostgreSQL 17+ has ``'infinity'`` / ``'-infinity'``, which psycopg
+loads as ``timedelta(0)``): ``timedelta.max`` / ``timedelta.min``. Older
+servers have no infinite interval: writing a sentinel fails there (the server
+rejects the text ``'infinity'``; a binary parameter is refused client-side,
+since the server would store a huge finite interval instead).
 
 money: psycopg returns the server's text (``'$12.34'``); we load it as
 ``Decimal`` (assuming an ``lc_monetary`` whose decimal point is ``.``, e.g. C
@@ -22,7 +30,7 @@ or en_US). Writing a ``Decimal`` to a money column works natively.
 from __future__ import annotations
 
 import struct
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +44,7 @@ from psycopg.types.datetime import register_default_adapters as register_default
 __all__ = [
     "register_infinity", "register_money", "use_default_binary_dumpers",
     "DATE_INFINITY", "DATE_NEG_INFINITY", "TIMESTAMP_INFINITY", "TIMESTAMP_NEG_INFINITY",
-    "TIMESTAMPTZ_INFINITY", "TIMESTAMPTZ_NEG_INFINITY",
+    "TIMESTAMPTZ_INFINITY", "TIMESTAMPTZ_NEG_INFINITY", "INTERVAL_INFINITY", "INTERVAL_NEG_INFINITY",
 ]
 
 DATE_INFINITY = date.max
@@ -45,11 +53,18 @@ TIMESTAMP_INFINITY = datetime.max
 TIMESTAMP_NEG_INFINITY = datetime.min
 TIMESTAMPTZ_INFINITY = datetime.max.replace(tzinfo=timezone.utc)
 TIMESTAMPTZ_NEG_INFINITY = datetime.min.replace(tzinfo=timezone.utc)
+INTERVAL_INFINITY = timedelta.max
+INTERVAL_NEG_INFINITY = timedelta.min
 
 _INT4_MAX, _INT4_MIN = 0x7FFFFFFF, -0x80000000
 _INT8_MAX, _INT8_MIN = 0x7FFFFFFFFFFFFFFF, -0x8000000000000000
 _i4 = struct.Struct("!i")
 _i8 = struct.Struct("!q")
+# binary interval: microseconds (int8), days (int4), months (int4); PostgreSQL 17's
+# INTERVAL_NOEND / INTERVAL_NOBEGIN set all three to their maximum / minimum
+_interval = struct.Struct("!qii")
+_INTERVAL_BINARY_MAX = _interval.pack(_INT8_MAX, _INT4_MAX, _INT4_MAX)
+_INTERVAL_BINARY_MIN = _interval.pack(_INT8_MIN, _INT4_MIN, _INT4_MIN)
 
 
 # -- dumpers ----------------------------------------------------------------
@@ -128,13 +143,13 @@ class InfDatetimeDumper(_SentinelDumper, _dt.DatetimeDumper):
         return self._naive_dumper(self.cls, self._adapt_context)
 
     def dump(self, obj: datetime) -> Any:
-        # aware values: the sentinels are datetime.max/min in any zone; the year test keeps
-        # the common case to one attribute read
+        # aware values: the sentinels are the *instants* datetime.max/min UTC (as documented;
+        # 0001-01-01 00:00-05:00 is 05:00 UTC, an ordinary value). Equal instants have local
+        # years 1 / 9999 in any zone, so the year test keeps the common case to one read.
         if obj.year in (1, 9999):
-            naive = obj.replace(tzinfo=None)
-            if naive == datetime.max:
+            if obj == TIMESTAMPTZ_INFINITY:
                 return self._infinity
-            if naive == datetime.min:
+            if obj == TIMESTAMPTZ_NEG_INFINITY:
                 return self._neg_infinity
         return self._dump(obj)
 
@@ -142,6 +157,30 @@ class InfDatetimeDumper(_SentinelDumper, _dt.DatetimeDumper):
 class InfDatetimeBinaryDumper(InfDatetimeDumper, _dt.DatetimeBinaryDumper):  # type: ignore[misc]
     _infinity, _neg_infinity = _TS_BINARY_MAX, _TS_BINARY_MIN
     _naive_dumper = InfDatetimeNoTzBinaryDumper
+
+
+class InfTimedeltaDumper(_SentinelDumper, _dt.TimedeltaDumper):
+    _value_type = timedelta
+    _max_value, _min_value = INTERVAL_INFINITY, INTERVAL_NEG_INFINITY
+
+
+class InfTimedeltaBinaryDumper(InfTimedeltaDumper, _dt.TimedeltaBinaryDumper):  # type: ignore[misc]
+    _infinity, _neg_infinity = _INTERVAL_BINARY_MAX, _INTERVAL_BINARY_MIN
+
+    def dump(self, obj: Any) -> Any:
+        if obj == INTERVAL_INFINITY:
+            return self._checked(self._infinity)
+        if obj == INTERVAL_NEG_INFINITY:
+            return self._checked(self._neg_infinity)
+        return self._dump(obj)
+
+    def _checked(self, data: bytes) -> bytes:
+        # before 17, interval_recv would store these fields as a huge *finite* interval (the
+        # text 'infinity' is rejected by the server itself): refuse instead
+        connection = getattr(self, "connection", None)
+        if connection is not None and connection.info.server_version < 170000:
+            raise psycopg.DataError("infinite intervals (timedelta.max/min) need PostgreSQL 17 or later")
+        return data
 
 
 # -- loaders ----------------------------------------------------------------
@@ -194,6 +233,15 @@ class InfTimestampBinaryLoader(_InfinityBinaryLoader):
     _max, _min = _i8.pack(_INT8_MAX), _i8.pack(_INT8_MIN)
 
 
+class InfIntervalLoader(_InfinityLoader):
+    infinity, neg_infinity = INTERVAL_INFINITY, INTERVAL_NEG_INFINITY
+
+
+class InfIntervalBinaryLoader(_InfinityBinaryLoader):
+    infinity, neg_infinity = INTERVAL_INFINITY, INTERVAL_NEG_INFINITY
+    _max, _min = _INTERVAL_BINARY_MAX, _INTERVAL_BINARY_MIN
+
+
 class InfTimestamptzLoader(_InfinityLoader):
     infinity, neg_infinity = TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY
 
@@ -204,7 +252,7 @@ class InfTimestamptzBinaryLoader(_InfinityBinaryLoader):
 
 
 def register_infinity(context: AdaptContext) -> None:
-    """Map ±infinity dates/timestamps to the sentinels above on ``context``."""
+    """Map ±infinity dates/timestamps/intervals to the sentinels above on ``context``."""
     adapters = context.adapters
     # as psycopg does: the naive dumper (the 'timestamp' key) before the tz one, and the
     # binary ones last so that they are the choice for ``%s``
@@ -214,12 +262,16 @@ def register_infinity(context: AdaptContext) -> None:
     adapters.register_dumper(date, InfDateBinaryDumper)
     adapters.register_dumper(datetime, InfDatetimeNoTzBinaryDumper)
     adapters.register_dumper(datetime, InfDatetimeBinaryDumper)
+    adapters.register_dumper(timedelta, InfTimedeltaDumper)
+    adapters.register_dumper(timedelta, InfTimedeltaBinaryDumper)
     adapters.register_loader("date", InfDateLoader)
     adapters.register_loader("date", InfDateBinaryLoader)
     adapters.register_loader("timestamp", InfTimestampLoader)
     adapters.register_loader("timestamp", InfTimestampBinaryLoader)
     adapters.register_loader("timestamptz", InfTimestamptzLoader)
     adapters.register_loader("timestamptz", InfTimestamptzBinaryLoader)
+    adapters.register_loader("interval", InfIntervalLoader)
+    adapters.register_loader("interval", InfIntervalBinaryLoader)
 
 
 
