@@ -12,6 +12,7 @@ import sys
 from typing import List, Optional
 
 from . import demo, info, introspect, query, status
+from .common import IntermixedParser
 
 COMMANDS = {"info": info, "introspect": introspect, "query": query, "status": status, "demo": demo}
 
@@ -21,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rhosocial-postgres",
         description="PostgreSQL backend for rhosocial-activerecord: tools.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # intermixed: options may follow or sit between positionals (``introspect table -n s t``)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=IntermixedParser)
     for module in COMMANDS.values():
         module.add_parser(sub)
     return parser

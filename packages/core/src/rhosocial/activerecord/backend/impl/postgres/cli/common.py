@@ -6,7 +6,12 @@ what neither gives comes from the standard ``PG*`` variables (``PGHOST``,
 Precedence: flags, then ``--dsn``, then the environment.
 
 Exit codes: 0 success, 1 the server refused something (SQL or catalogue
-error), 2 usage error, 3 cannot connect.
+error), 2 usage error, 3 cannot connect. Errors are one line on standard error
+(the server's LINE/caret context becomes ``(at character N)``); ``--verbose``
+prints the full text (context, detail, hint) instead.
+
+Options and positional arguments may come in any order (``introspect table -n s t``):
+sub-commands parse intermixed (see ``IntermixedParser``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import sys
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from ..config import ConfigurationError, PostgresConnectionConfig
+from .values import displayable
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
 
@@ -32,6 +38,27 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
         super().__init__(message)
         self.code = code
+
+
+class IntermixedParser(argparse.ArgumentParser):
+    """A sub-command parser that accepts options between and after optional positionals.
+
+    Plain argparse matches ``introspect table -n s2 t2`` as OBJECT=table, NAME=None (both
+    positionals are ``nargs='?'``, consumed before the option) and then rejects ``t2``.
+    The sub-parsers action calls ``parse_known_args``; it is routed to the intermixed
+    variant, which itself calls ``parse_known_args`` again (hence the re-entry guard).
+    """
+
+    _intermixed_active = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._intermixed_active:
+            return super().parse_known_args(args, namespace)
+        self._intermixed_active = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixed_active = False
 
 
 def add_subparser(sub: Any, name: str, help_text: str, description: Optional[str] = None,
@@ -47,7 +74,8 @@ def add_subparser(sub: Any, name: str, help_text: str, description: Optional[str
         group.add_argument("-p", "--port", help="server port")
         group.add_argument("-U", "--username", help="user name")
         group.add_argument("-d", "--dbname", help="database name")
-        group.add_argument("--verbose", action="store_true", help="show the backend's log messages")
+        group.add_argument("--verbose", action="store_true",
+                           help="show the backend's log messages and errors in full (several lines)")
     return parser
 
 
@@ -86,6 +114,7 @@ class Session:
         from rhosocial.activerecord.logging.config import LoggingConfig
 
         self.config = config_from_args(args)
+        self.verbose = bool(getattr(args, "verbose", False))
         level = logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL
         if not getattr(args, "verbose", False):
             for name in ("rhosocial.activerecord.backend.impl.postgres",):
@@ -119,7 +148,7 @@ class Session:
             self.run(self.backend.connect())
             self.run(self.backend.introspect_and_adapt())
         except BackendConnectionError as exc:
-            raise CliError(str(exc), EXIT_CONNECT) from None
+            raise CliError(_one_line(exc, self.verbose), EXIT_CONNECT) from None
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -139,20 +168,21 @@ def report_errors(func: Any) -> Any:
         from rhosocial.activerecord.backend.errors import DatabaseError
         from rhosocial.activerecord.backend.introspection import IntrospectionError
 
+        verbose = getattr(args, "verbose", False)
         try:
             return int(func(args) or 0)
         except CliError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return exc.code
         except BackendConnectionError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {_one_line(exc, verbose)}", file=sys.stderr)
             return EXIT_CONNECT
         except IntrospectionError as exc:
             original = getattr(exc, "original_error", None)
-            print(f"error: {original or exc}".rstrip(), file=sys.stderr)
+            print(f"error: {_one_line(original or exc, verbose)}", file=sys.stderr)
             return EXIT_ERROR
         except DatabaseError as exc:
-            print(f"error: {str(exc).strip()}", file=sys.stderr)
+            print(f"error: {_one_line(exc, verbose)}", file=sys.stderr)
             return EXIT_ERROR
         except BrokenPipeError:  # e.g. piped into `head`
             return EXIT_OK
@@ -162,8 +192,28 @@ def report_errors(func: Any) -> Any:
     return wrapper
 
 
+def _one_line(exc: BaseException, verbose: bool = False) -> str:
+    """The first line of an error; the server's LINE/caret context as ``(at character N)``.
+
+    libpq appends the statement context, a caret line and hints as further lines;
+    ``--verbose`` keeps them all.
+    """
+    text = str(exc).strip()
+    if verbose:
+        return text
+    first = text.split("\n", 1)[0].rstrip()
+    # the psycopg error the backend translated, where the server's position is kept
+    for source in (exc, exc.__cause__, getattr(exc, "original_error", None)):
+        diag = getattr(source, "diag", None)
+        position = getattr(diag, "statement_position", None) if diag is not None else None
+        if position:
+            return f"{first} (at character {position})"
+    return first
+
+
 # -- output ------------------------------------------------------------------------------
 def _cell(value: Any) -> str:
+    value = displayable(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -198,7 +248,10 @@ def print_table(rows: Sequence[Dict[str, Any]], columns: Optional[List[str]] = N
 def print_json(value: Any) -> None:
     from ..introspection.types import to_jsonable
 
-    json.dump(to_jsonable(value), sys.stdout, indent=2, ensure_ascii=False)
+    # special values become strings first (to_jsonable would turn a Decimal infinity into an
+    # error or a float NaN token); allow_nan=False guarantees strict JSON whatever slips through
+    json.dump(displayable(to_jsonable(displayable(value))), sys.stdout, indent=2, ensure_ascii=False,
+              allow_nan=False)
     sys.stdout.write("\n")
 
 
@@ -211,6 +264,6 @@ def print_csv(rows: Sequence[Dict[str, Any]], columns: Optional[Iterable[str]] =
     for row in rows:
         values = []
         for c in columns:
-            value = to_jsonable(row.get(c))
+            value = displayable(to_jsonable(displayable(row.get(c))))
             values.append(json.dumps(value) if isinstance(value, (list, dict)) else ("" if value is None else value))
         writer.writerow(values)

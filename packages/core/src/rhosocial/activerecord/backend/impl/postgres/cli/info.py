@@ -28,7 +28,7 @@ def add_parser(sub: Any) -> None:
                            description=__doc__)
     parser.add_argument("--version", dest="server_version", metavar="MAJOR[.MINOR]",
                         help="answer offline for this PostgreSQL version instead of connecting")
-    parser.add_argument("--category", help="only capabilities of this category")
+    parser.add_argument("--category", help="only capabilities of this category (an unknown one is an error)")
     parser.add_argument("--supported", action="store_true", help="only list supported capabilities")
     add_output_flags(parser)
     parser.set_defaults(func=run)
@@ -72,8 +72,16 @@ def _rows(version: Tuple[int, ...], dialect: Any = None, category: Optional[str]
     return rows
 
 
+def _check_category(category: Optional[str]) -> None:
+    """An unknown category is a usage error: filtering by it would print "0 of 0" and succeed."""
+    known = sorted({cap.category for cap in caps.CAPABILITIES.values()})
+    if category is not None and category not in known:
+        raise CliError(f"unknown --category {category!r}; valid: {', '.join(known)}", EXIT_USAGE)
+
+
 @report_errors
 def run(args: argparse.Namespace) -> int:
+    _check_category(args.category)  # before connecting: a typo needs no server
     if args.server_version:
         version = _parse_version(args.server_version)
         server: Dict[str, Any] = {"version": f"{version[0]}.{version[1]}", "offline": True}

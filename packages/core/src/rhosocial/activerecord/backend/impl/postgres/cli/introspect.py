@@ -6,7 +6,11 @@ foreign keys, triggers, partitions of one table), ``columns NAME``,
 ``triggers [NAME]``, ``partitions NAME``, ``views``, ``matviews``,
 ``sequences``, ``enums``, ``extensions``, ``schemas``, ``databases``,
 ``database``. ``--schema`` picks a schema (default: the current one; ``*``
-for every user schema); ``NAME`` may be written ``schema.table``.
+for every user schema); ``NAME`` may be written ``schema.table``, and quoted as in
+SQL for mixed case, spaces or dots: ``'"Rev S"."MixedCase"'`` (unquoted names are
+taken as written, not folded to lower case). A table that does not exist is an
+error (exit code 1), also for ``triggers NAME``. Index columns show ``DESC`` and
+``NULLS FIRST`` / ``NULLS LAST`` where they differ from the default.
 """
 
 from __future__ import annotations
@@ -46,9 +50,57 @@ def add_parser(sub: Any) -> None:
 
 
 def _split_name(name: str, schema: Optional[str]) -> Tuple[str, Optional[str]]:
-    if "." in name and schema is None and not name.startswith('"'):
-        schema, name = name.split(".", 1)
+    """``NAME`` -> (table, schema): ``schema.table``, with SQL's double quotes where needed.
+
+    ``-n`` wins over an unquoted dotted name that does not start with it, so a table
+    literally called ``a.b`` can still be given as ``-n s a.b``.
+    """
+    parts = _identifier_parts(name)
+    if parts is None or len(parts) > 2:
+        return name, schema
+    if len(parts) == 1:
+        return parts[0], schema
+    if schema is None or schema == parts[0] or name.startswith('"'):
+        return parts[1], parts[0]
     return name, schema
+
+
+def _identifier_parts(text: str) -> Optional[List[str]]:
+    """``a.b`` / ``"A b"."C"`` / ``"x""y"`` -> the parts, ``None`` if the quoting is broken."""
+    parts: List[str] = []
+    i, n = 0, len(text)
+    while True:
+        if text[i:i + 1] == '"':
+            part, i = [], i + 1
+            while i < n:
+                if text[i] == '"':
+                    if text[i + 1:i + 2] != '"':
+                        break
+                    i += 1  # "" is a quote inside the name
+                part.append(text[i])
+                i += 1
+            if i >= n:
+                return None
+            parts.append("".join(part))
+            i += 1
+        else:
+            end = text.find(".", i)
+            end = n if end == -1 else end
+            if '"' in text[i:end] or end == i:
+                return None
+            parts.append(text[i:end])
+            i = end
+        if i == n:
+            return parts
+        if text[i] != ".":
+            return None
+        i += 1
+
+
+def _not_found(name: str, schema: Optional[str]) -> CliError:
+    where = f" in schema {schema!r}" if schema else ""
+    return CliError(f"table {name!r} not found{where} (names are exact: quote as in SQL, e.g. "
+                    f"'\"My Schema\".\"MyTable\"', or give -n SCHEMA NAME)", EXIT_ERROR)
 
 
 def _dicts(items: List[Any], columns: List[str]) -> List[Dict[str, Any]]:
@@ -87,8 +139,20 @@ COLUMNS = {
 def _index_rows(indexes: List[Any]) -> List[Dict[str, Any]]:
     rows = _dicts(indexes, COLUMNS["indexes"])
     for row, index in zip(rows, indexes, strict=True):
-        row["columns"] = [c.name + (" DESC" if c.is_descending else "") for c in index.columns]
+        row["columns"] = [_index_column(c) for c in index.columns]
     return rows
+
+
+def _index_column(column: Any) -> str:
+    """``name [DESC] [NULLS FIRST|LAST]``, the NULLS part only where it is not the default.
+
+    The default is NULLS LAST for ASC and NULLS FIRST for DESC (as pg_get_indexdef shows).
+    """
+    text = column.name + (" DESC" if column.is_descending else "")
+    nulls_first = getattr(column, "is_nulls_first", None)
+    if nulls_first is not None and nulls_first != bool(column.is_descending):
+        text += " NULLS FIRST" if nulls_first else " NULLS LAST"
+    return text
 
 
 def _fetch(session: Session, what: str, name: Optional[str], schema: Optional[str], args: argparse.Namespace) -> Any:
@@ -101,7 +165,7 @@ def _fetch(session: Session, what: str, name: Optional[str], schema: Optional[st
         if what == "table":
             info = run(intro.describe_table(name, schema))
             if info is None:
-                raise CliError(f"table {name!r} not found" + (f" in schema {schema!r}" if schema else ""), EXIT_ERROR)
+                raise _not_found(name, schema)
             return info
         if what == "partitions":
             info = run(intro.get_partitioning(name, schema))
@@ -112,12 +176,17 @@ def _fetch(session: Session, what: str, name: Optional[str], schema: Optional[st
                   "constraints": intro.list_constraints, "foreign-keys": intro.list_foreign_keys}[what]
         result = run(method(name, schema))
         if not result and not run(intro.list_columns(name, schema)):
-            raise CliError(f"table {name!r} not found" + (f" in schema {schema!r}" if schema else ""), EXIT_ERROR)
+            raise _not_found(name, schema)
         return result
     if what == "triggers":
-        if name:
-            name, schema = _split_name(name, schema)
-        return run(intro.list_triggers(name, schema))
+        if not name:
+            return run(intro.list_triggers(None, schema))
+        name, schema = _split_name(name, schema)
+        result = run(intro.list_triggers(name, schema))
+        # no triggers is an empty list, a missing table an error (as for the other per-table objects)
+        if not result and not run(intro.list_columns(name, schema)):
+            raise _not_found(name, schema)
+        return result
     if what == "tables":
         return run(intro.list_tables(schema, include_system=args.system))
     if what == "views":

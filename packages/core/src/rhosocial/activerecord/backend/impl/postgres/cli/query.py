@@ -4,7 +4,13 @@ The SQL comes from the argument, from ``-f FILE``, or from standard input
 (``-``). Parameters use ``%s`` placeholders and are given with ``--param``
 (repeatable; values are sent as text and cast by the server). ``--explain``
 prints the plan (EXPLAIN ANALYZE with ``--analyze``) instead of running the
-statement plainly.
+statement plainly, as text or ``--json``.
+
+One statement per call: a text holding several (``SELECT 1; SELECT 2``) is refused
+with exit code 2 rather than run with all but the first result lost. NaN and
+infinite numbers are printed as the strings ``NaN``, ``Infinity``, ``-Infinity``
+(also in ``--json``, which has no such numbers); infinite dates, timestamps and
+intervals as ``infinity`` / ``-infinity``.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from .common import (
     print_table,
     report_errors,
 )
+from .sqltext import split_statements
 
 
 def add_parser(sub: Any) -> None:
@@ -36,7 +43,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--param", action="append", default=[], metavar="VALUE",
                         help="a parameter for the next %%s placeholder (repeatable)")
     parser.add_argument("--explain", action="store_true", help="print the plan instead of the rows")
-    parser.add_argument("--analyze", action="store_true", help="with --explain: run it (EXPLAIN ANALYZE, BUFFERS)")
+    parser.add_argument("--analyze", action="store_true",
+                        help="with --explain: run it (EXPLAIN ANALYZE, BUFFERS); an error without --explain")
     add_output_flags(parser, csv_too=True)
     parser.set_defaults(func=run)
 
@@ -57,9 +65,18 @@ def _read_sql(args: argparse.Namespace) -> str:
 
 @report_errors
 def run(args: argparse.Namespace) -> int:
-    text = _read_sql(args).strip().rstrip(";")
-    if not text:
+    # flags that would otherwise be ignored silently are usage errors, checked before connecting
+    if args.analyze and not args.explain:
+        raise CliError("--analyze needs --explain (it runs EXPLAIN ANALYZE)", EXIT_USAGE)
+    if args.explain and args.csv:
+        raise CliError("--explain prints a plan: use the default text or --json, not --csv", EXIT_USAGE)
+    statements = split_statements(_read_sql(args))
+    if not statements:
         raise CliError("the SQL statement is empty", EXIT_USAGE)
+    if len(statements) > 1:
+        raise CliError(f"query runs one statement, this text has {len(statements)} "
+                       f"(run them one by one, or use psql for scripts)", EXIT_USAGE)
+    text = statements[0]
     params = tuple(args.param) or None
     with Session(args) as session:
         backend = session.backend

@@ -11,12 +11,15 @@ A server-side cursor (``DECLARE ... WITHOUT HOLD``) lives in a transaction:
 
 * inside a transaction of the backend, the stream uses it (the cursor is closed
   when the iterator is exhausted or closed; the transaction stays open);
-* otherwise the stream runs in a transaction of its own, on its own connection
-  for a pooled backend (borrowed from the pool for the life of the iterator), on
-  the session connection otherwise; that transaction is committed when the
-  iterator is exhausted and rolled back when it is closed early or fails.
-  While such a stream is open, other statements of a non-pooled backend run on
-  the same session, inside the stream's transaction.
+* otherwise the stream runs in a transaction of its own on a connection of its
+  own: a dedicated connection opened for the life of the iterator (closed with
+  it), or one borrowed from the pool for a pooled backend. That transaction is
+  committed when the iterator is exhausted and rolled back when it is closed
+  early or fails. Statements run while iterating use the session as usual, and
+  the stream does not see the session's state: settings made with ``SET``,
+  temporary tables and uncommitted work are invisible to it. Open a transaction
+  first to stream on the session's own connection, or put settings in the
+  configuration (``timezone``, ``server_settings``) so every connection has them.
 
 WITH HOLD cursors are not used: at COMMIT PostgreSQL materialises their whole
 result, which is what streaming is meant to avoid.
