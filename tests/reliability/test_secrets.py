@@ -194,3 +194,66 @@ def test_unparsable_dsn_error_hides_password_fragment():
         PostgresConnectionConfig(dsn="host=db user=u password=correct horse-battery-staple")
     assert "dsn" in str(info.value)
     assert "horse-battery-staple" not in str(info.value)
+
+
+@pytest.fixture
+def word_password_role(fault_server, fault_db):
+    """A login role whose password is an ordinary word that statements can echo."""
+    from psycopg import sql
+
+    name = "wrd_" + secrets.token_hex(4)
+    with admin_connect(fault_server) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'users'").format(sql.Identifier(name)))
+    yield name, "users"
+    with admin_connect(fault_server) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (name,))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def test_errors_are_not_a_password_oracle(flavour, fault_server, fault_db, word_password_role):
+    """Masking the password wherever it appeared answered guesses: with the password
+    'users', the error for SELECT 'users'::int came back as ... "***", and a relation
+    orders_users_archive as orders_***_archive. Only passwords written as in a connection
+    string are masked (redaction.py)."""
+    from rhosocial.activerecord.backend.errors import DatabaseError
+
+    user, password = word_password_role
+    backend = _backend(flavour, host=fault_server.host, port=fault_server.port, database=fault_db.dbname,
+                       username=user, password=password)
+
+    async def body():
+        await _maybe(backend.connect())
+        messages = []
+        for statement in ("SELECT 'users'::int", "SELECT * FROM orders_users_archive",
+                          "SELECT 'host=h password=users'::int"):
+            with pytest.raises(DatabaseError) as info:
+                await _maybe(backend.execute(statement))
+            messages.append(str(info.value))
+        return messages
+
+    messages = run(body(), backend)
+    assert '"users"' in messages[0] and "***" not in messages[0]
+    assert "orders_users_archive" in messages[1]
+    assert "password=***" in messages[2] and "password=users" not in messages[2]
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("invalid input syntax for type integer: \"users\"", "invalid input syntax for type integer: \"users\""),
+    ("could not connect: host=a password=s3cret dbname=x", "could not connect: host=a password=*** dbname=x"),
+    ("password = 'a b\\' c' rest", "password = *** rest"),
+    ("PASSWORD=x", "PASSWORD=***"),
+    ("see postgresql://bob:s3cret@db:5432/app", "see postgresql://bob:***@db:5432/app"),
+    ("postgresql://bob@db/app", "postgresql://bob@db/app"),
+])
+def test_connection_string_passwords_are_masked(text, masked):
+    from rhosocial.activerecord.backend.impl.postgres.redaction import redact_conninfo
+
+    assert redact_conninfo(text) == masked
+
+
+def test_connect_messages_mask_the_password_only_as_a_whole_token():
+    from rhosocial.activerecord.backend.impl.postgres.redaction import redact_connect_message
+
+    assert redact_connect_message("connection timeout expired", "x") == "connection timeout expired"
+    assert redact_connect_message('could not translate host name "Pw-9" to address', "Pw-9") == \
+        'could not translate host name "***" to address'

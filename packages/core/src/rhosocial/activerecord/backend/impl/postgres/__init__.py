@@ -26,27 +26,34 @@ from typing import TYPE_CHECKING, Any
 __path__ = pkgutil.extend_path(__path__, __name__)
 
 from .config import PostgresConnectionConfig  # noqa: E402
+from .config_checks import ConfigurationError  # noqa: E402
 from .errors import (  # noqa: E402
     DataError,
     PostgresErrorInfo,
     QueryCanceledError,
+    ReadOnlyTransactionError,
     SerializationError,
+    StatementTimeoutError,
 )
+from .retry import Backoff  # noqa: E402
 
 __version__ = "1.0.0a1"
 
-# name -> (module, distribution that ships it)
-_LAZY: dict[str, tuple[str, str]] = {
+# name -> (module, distribution that ships it[, the name there when it differs])
+_LAZY: dict[str, tuple[str, ...]] = {
     "PostgresBackend": (".sync", "rhosocial-activerecord-postgres-sync"),
     "PostgresTransactionManager": (".sync", "rhosocial-activerecord-postgres-sync"),
+    "retry_transaction": (".sync", "rhosocial-activerecord-postgres-sync"),
     "AsyncPostgresBackend": (".aio", "rhosocial-activerecord-postgres-async"),
     "AsyncPostgresTransactionManager": (".aio", "rhosocial-activerecord-postgres-async"),
+    # both flavours call it retry_transaction in their own package
+    "async_retry_transaction": (".aio", "rhosocial-activerecord-postgres-async", "retry_transaction"),
 }
 
 
 def __getattr__(name: str) -> Any:
     try:
-        module_name, distribution = _LAZY[name]
+        module_name, distribution, *renamed = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
     try:
@@ -60,7 +67,7 @@ def __getattr__(name: str) -> Any:
                 name=name,
             ) from exc
         raise
-    value = getattr(module, name)
+    value = getattr(module, renamed[0] if renamed else name)
     globals()[name] = value
     return value
 
@@ -71,7 +78,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .aio import AsyncPostgresBackend, AsyncPostgresTransactionManager
-    from .sync import PostgresBackend, PostgresTransactionManager
+    from .aio import retry_transaction as async_retry_transaction
+    from .sync import PostgresBackend, PostgresTransactionManager, retry_transaction
 
 __all__ = [
     "PostgresConnectionConfig",
@@ -83,4 +91,10 @@ __all__ = [
     "DataError",
     "SerializationError",
     "PostgresErrorInfo",
+    "StatementTimeoutError",
+    "ReadOnlyTransactionError",
+    "ConfigurationError",
+    "Backoff",
+    "retry_transaction",
+    "async_retry_transaction",
 ]

@@ -21,7 +21,8 @@ from rhosocial.activerecord.backend.result import QueryResult
 
 from .config import PostgresConnectionConfig
 from .dialect import PostgresDialect
-from .errors import translate_error
+from .errors import translate_error, with_diagnostics
+from .redaction import redact_connect_message, redact_conninfo
 from .sql_text import escape_percent
 from .types import build_adapter_suggestions, configure_connection, register_adapters
 
@@ -46,10 +47,7 @@ def as_postgres_config(config: Optional[ConnectionConfig], kwargs: Dict[str, Any
         return config
     if config is None:
         return PostgresConnectionConfig(**kwargs)
-    generic = {k: v for k, v in vars(config).items() if v is not None}
-    generic.pop("driver_type", None)
-    generic.pop("version", None)
-    return PostgresConnectionConfig(**generic)
+    return PostgresConnectionConfig.from_generic(config)
 
 
 _ROWS_STATUSES = frozenset({psycopg.pq.ExecStatus.TUPLES_OK, psycopg.pq.ExecStatus.SINGLE_TUPLE,
@@ -286,26 +284,29 @@ class PostgresBackendMixin:
         return connection is None or connection.closed or connection.broken
 
     def _lost_in_transaction(self) -> ConnectionError:
-        return ConnectionError(
+        # detected by the client (no server diagnostics): sqlstate, pg, ... are None
+        return with_diagnostics(ConnectionError(
             "The connection to PostgreSQL was lost inside a transaction; the server rolled "
             "the transaction back and nothing of it was committed. Roll back (or leave the "
             "transaction block) and start a new transaction; it will reconnect."
-        )
+        ))
 
     def _connect_error(self, exc: BaseException) -> ConnectionError:
         # psycopg's message names host/port and the libpq reason, never the password;
-        # strip it defensively anyway in case a DSN was echoed back.
-        text = str(exc).strip()
-        if self.config.password:
-            text = text.replace(self.config.password, "***")
+        # mask it defensively anyway in case a conninfo was echoed back (redaction.py).
+        text = redact_connect_message(str(exc).strip(), self.config.password)
         error = ConnectionError(f"Cannot connect to PostgreSQL ({self.config.safe_description()}): {text}")
         error.sqlstate = getattr(exc, "sqlstate", None)  # type: ignore[attr-defined]
         return error
 
     def _translate(self, exc: BaseException) -> BaseException:
         error = translate_error(exc)
-        if self.config.password and self.config.password in str(error):
-            error.args = (str(error).replace(self.config.password, "***"),)
+        # only passwords written as in a connection string (a dblink_connect failure):
+        # masking our password wherever it appears would confirm guesses echoed back
+        text = str(error)
+        masked = redact_conninfo(text)
+        if masked != text:
+            error.args = (masked,)
         return error
 
     @staticmethod

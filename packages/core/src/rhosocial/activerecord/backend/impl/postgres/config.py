@@ -18,17 +18,24 @@ construction (errors name the field), and never shows the password in a repr.
 from __future__ import annotations
 
 import os
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, cast
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from rhosocial.activerecord.backend.config import ConnectionConfig
 
-__all__ = ["PostgresConnectionConfig", "ConfigurationError", "LIBPQ_PARAMETERS"]
+from .config_checks import (
+    GENERIC_NAMES,
+    SSL_MODES,
+    TARGET_SESSION_ATTRS,
+    ConfigurationError,
+    map_generic_names,
+    validate,
+)
+from .config_env import values_from_env
 
-
-class ConfigurationError(ValueError):
-    """An invalid configuration value; the message names the field."""
+__all__ = ["PostgresConnectionConfig", "ConfigurationError", "LIBPQ_PARAMETERS", "SSL_MODES",
+           "TARGET_SESSION_ATTRS"]
 
 
 #: libpq connection parameters a user may set (PostgreSQL 18 docs, 32.1.2).
@@ -43,9 +50,6 @@ LIBPQ_PARAMETERS = frozenset(
     service target_session_attrs load_balance_hosts min_protocol_version max_protocol_version
     """.split()
 )
-
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-TARGET_SESSION_ATTRS = ("any", "read-write", "read-only", "primary", "standby", "prefer-standby")
 
 # Fields of this class that are libpq parameters under the same name.
 _LIBPQ_FIELDS = (
@@ -162,14 +166,24 @@ class PostgresConnectionConfig(ConnectionConfig):
         known = {f.name for f in fields(self)}
         values: Dict[str, Any] = {}
         options = dict(kwargs.pop("options", None) or {})
-        for key, value in {**options, **kwargs}.items():
-            key = _ALIASES.get(key, key)
+        # The explicit dicts are merged with what options/kwargs route there (explicit
+        # wins on the same key): replacing them would silently drop the routed keys.
+        explicit: Dict[str, Any] = {name: kwargs.pop(name) for name in ("server_settings", "libpq_options")
+                                    if name in kwargs}
+        merged = {_ALIASES.get(key, key): value for key, value in {**options, **kwargs}.items()}
+        routed: Dict[str, Dict[str, Any]] = {"server_settings": {}, "libpq_options": {}}
+        for key, value in map_generic_names(merged).items():
             if key in known:
                 values[key] = value
             elif key in LIBPQ_PARAMETERS:
-                values.setdefault("libpq_options", {})[key] = value
+                routed["libpq_options"][key] = value
             else:
-                values.setdefault("server_settings", {})[key] = value
+                routed["server_settings"][key] = value
+        for name, found in routed.items():
+            given = explicit.get(name)
+            if given is not None and not isinstance(given, Mapping):
+                raise ConfigurationError(f"PostgresConnectionConfig.{name}: must be a dict, got {given!r}")
+            values[name] = {**found, **(given or {})}
         for f in fields(self):
             if f.name in values:
                 setattr(self, f.name, values[f.name])
@@ -190,51 +204,8 @@ class PostgresConnectionConfig(ConnectionConfig):
             self.port = ",".join(str(p) for p in self.port)
         self._validate()
 
-    # -- validation ------------------------------------------------------
     def _validate(self) -> None:
-        def fail(name: str, message: str) -> None:
-            raise ConfigurationError(f"PostgresConnectionConfig.{name}: {message}")
-
-        for part in str(self.port).split(",") if self.port is not None else ():
-            if not part.strip():
-                continue  # libpq: an empty entry in a port list means the default port
-            try:
-                number = int(part)
-            except ValueError:
-                fail("port", f"must be an integer 1-65535, got {part!r}")
-            if not 0 < number < 65536:
-                fail("port", f"must be between 1 and 65535, got {number}")
-        if self.sslmode is not None and self.sslmode not in SSL_MODES:
-            fail("sslmode", f"must be one of {', '.join(SSL_MODES)}; got {self.sslmode!r}")
-        if self.target_session_attrs is not None and self.target_session_attrs not in TARGET_SESSION_ATTRS:
-            fail("target_session_attrs", f"must be one of {', '.join(TARGET_SESSION_ATTRS)}")
-        for name in ("connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
-                     "tcp_user_timeout", "prepare_threshold"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    fail(name, f"must be a non-negative integer, got {value!r}")
-                if value < 0:
-                    fail(name, f"must be a non-negative integer, got {value!r}")
-                setattr(self, name, value)
-        for name in ("pool_min_size", "pool_max_size"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                fail(name, f"must be a non-negative integer, got {value!r}")
-        if self.pool_max_size == 0:
-            fail("pool_max_size", "must be at least 1")
-        sizes = (self.pool_min_size, self.pool_max_size)
-        if None not in sizes and self.pool_min_size > self.pool_max_size:  # type: ignore[operator]
-            fail("pool_min_size", f"({self.pool_min_size}) must not exceed pool_max_size ({self.pool_max_size})")
-        for name in ("pool_timeout", "pool_max_idle", "pool_max_lifetime"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                fail(name, f"must be a positive number of seconds, got {value!r}")
-        for key in self.server_settings:
-            if not key or not all(c.isalnum() or c in "_." for c in key):
-                fail("server_settings", f"invalid setting name {key!r}")
+        validate(self)  # config_checks: types, ranges, choices; errors name the field
 
     def _merge_dsn(self, dsn: str) -> None:
         try:
@@ -348,6 +319,22 @@ class PostgresConnectionConfig(ConnectionConfig):
         return type(self)(**values)
 
     @classmethod
+    def from_generic(cls, config: ConnectionConfig) -> "PostgresConnectionConfig":
+        """Convert the core's generic ``ConnectionConfig`` (or a subclass with its mixins).
+
+        A generic option still at its declared default (the ConnectionPoolMixin's
+        ``pool_size=5``, the CharsetMixin's ``charset="utf8mb4"``, ...) was not chosen by
+        the user and is left out; set ones are mapped or refused (``config_checks``).
+        """
+        defaults = {f.name: f.default for f in fields(config)} if is_dataclass(config) else {}
+        values = {
+            key: value for key, value in vars(config).items()
+            if value is not None and key not in ("driver_type", "version")
+            and not (key in GENERIC_NAMES and key in defaults and defaults[key] == value)
+        }
+        return cls(**values)
+
+    @classmethod
     def from_env(cls, prefix: str = "", environ: Optional[Mapping[str, str]] = None) -> "PostgresConnectionConfig":
         """Build a config from the environment.
 
@@ -356,58 +343,7 @@ class PostgresConnectionConfig(ConnectionConfig):
         prefix, read ``<PREFIX>DSN`` and ``<PREFIX><FIELD>`` for every field,
         plus ``<PREFIX>OPT_<NAME>`` for extra options (the core's convention).
         """
-        env = os.environ if environ is None else environ
-        values: Dict[str, Any] = {}
-        if not prefix:
-            for var, name in _PG_ENV.items():
-                if var in env:
-                    values[name] = _convert_env(name, env[var])
-            if "PGOPTIONS" in env:
-                values["libpq_options"] = {"options": env["PGOPTIONS"]}
-        else:
-            for f in fields(cls):
-                key = f"{prefix}{f.name.upper()}"
-                if key in env and f.name not in ("options", "libpq_options", "server_settings"):
-                    values[f.name] = _convert_env(f.name, env[key])
-            opt_prefix = f"{prefix}OPT_"
-            options = {k[len(opt_prefix):].lower(): v for k, v in env.items() if k.startswith(opt_prefix)}
-            if options:
-                values["options"] = options
-        return cls(**values)
-
-
-_PG_ENV = {
-    "PGHOST": "host",
-    "PGPORT": "port",
-    "PGDATABASE": "database",
-    "PGUSER": "username",
-    "PGPASSWORD": "password",
-    "PGSSLMODE": "sslmode",
-    "PGSSLROOTCERT": "sslrootcert",
-    "PGSSLCERT": "sslcert",
-    "PGSSLKEY": "sslkey",
-    "PGCONNECT_TIMEOUT": "connect_timeout",
-    "PGAPPNAME": "application_name",
-    "PGCLIENTENCODING": "client_encoding",
-    "PGTARGETSESSIONATTRS": "target_session_attrs",
-    "PGTZ": "timezone",
-}
-
-_INT_FIELDS = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
-               "tcp_user_timeout", "prepare_threshold", "pool_min_size", "pool_max_size"}
-
-
-def _convert_env(name: str, value: str) -> Any:
-    if name in _INT_FIELDS:
-        try:
-            return int(value)
-        except ValueError:
-            raise ConfigurationError(f"PostgresConnectionConfig.{name}: must be an integer, got {value!r}") from None
-    if name in ("pool_timeout", "pool_max_idle", "pool_max_lifetime"):
-        return float(value)
-    if name == "pool_check":
-        return value.lower() in ("1", "true", "yes", "on")
-    return value
+        return cls(**values_from_env(cls, prefix, os.environ if environ is None else environ))
 
 
 def _setting_text(value: Any) -> str:
@@ -418,7 +354,12 @@ def _setting_text(value: Any) -> str:
     return str(value)
 
 
+# The server splits libpq's ``options`` at every byte for which C's isspace() is true
+# (pg_split_opts): not only spaces but tabs, newlines, \v, \f and \r. An unescaped one
+# would end the value and start a new argument ("x\t-c\twork_mem=1MB" would set work_mem).
+_OPTION_ESCAPES = str.maketrans({c: "\\" + c for c in " \t\n\v\f\r\\"})
+
+
 def _escape_option(text: str) -> str:
-    # libpq's ``options``: whitespace separates arguments; a backslash escapes
-    # the next character (so a space inside a value is written as "\ ").
-    return str(text).replace("\\", "\\\\").replace(" ", "\\ ")
+    # A backslash makes the next byte part of the argument, whatever it is.
+    return str(text).translate(_OPTION_ESCAPES)

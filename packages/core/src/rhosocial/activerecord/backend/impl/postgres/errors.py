@@ -15,8 +15,9 @@ and raise what it returns.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Optional, Type
+from typing import Dict, Optional, Type, TypeVar
 
 import psycopg
 from rhosocial.activerecord.backend.errors import (
@@ -39,7 +40,13 @@ __all__ = [
     "ReadOnlyTransactionError",
     "translate_error",
     "is_retryable",
+    "with_diagnostics",
+    "transaction_error_class",
+    "DIAGNOSTIC_ATTRIBUTES",
 ]
+
+#: Attributes every database error raised by this backend carries (None when unknown).
+DIAGNOSTIC_ATTRIBUTES = ("sqlstate", "pg", "constraint_name", "table_name", "column_name", "schema_name")
 
 
 class SerializationError(TransactionError):
@@ -170,7 +177,7 @@ def translate_error(exc: BaseException, *, context: str = "") -> DatabaseError:
     as attributes, and chains the psycopg exception as ``__cause__``.
     """
     if isinstance(exc, DatabaseError):
-        return exc
+        return with_diagnostics(exc)
     if (isinstance(exc, (ValueError, TypeError, psycopg.DataError))
             and getattr(exc, "sqlstate", None) is None and "NUL" in str(exc)):
         # psycopg refuses strings containing "\x00" before sending anything.
@@ -182,15 +189,58 @@ def translate_error(exc: BaseException, *, context: str = "") -> DatabaseError:
     text = str(exc).strip() or type(exc).__name__
     if context:
         text = f"{context}: {text}"
-    error = cls(text)
-    error.pg = info  # type: ignore[attr-defined]
-    error.sqlstate = info.sqlstate  # type: ignore[attr-defined]
-    error.constraint_name = info.constraint_name  # type: ignore[attr-defined]
-    error.table_name = info.table_name  # type: ignore[attr-defined]
-    error.column_name = info.column_name  # type: ignore[attr-defined]
-    error.schema_name = info.schema_name  # type: ignore[attr-defined]
+    error = with_diagnostics(cls(text), info)
     error.__cause__ = exc
     return error
+
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def with_diagnostics(error: _E, info: Optional[PostgresErrorInfo] = None) -> _E:
+    """Give ``error`` the diagnostic attributes README promises on every error.
+
+    Values come from ``info`` (the server's diagnostics); attributes already set are
+    kept, missing ones become None. Errors the backend raises itself (connection
+    refused, connection lost, a refused COMMIT) thus answer ``e.sqlstate`` and ``e.pg``
+    with None instead of AttributeError.
+    """
+    for name in DIAGNOSTIC_ATTRIBUTES:
+        if getattr(error, name, None) is None:
+            value = info if name == "pg" else getattr(info, name, None)
+            setattr(error, name, value)
+    return error
+
+
+# Classes combining a translated error class with the core's TransactionError,
+# created once per class (see transaction_error_class).
+_TRANSACTION_CLASSES: Dict[type, type] = {}
+_TRANSACTION_CLASSES_LOCK = threading.Lock()
+
+
+def transaction_error_class(cls: Type[DatabaseError]) -> Type[DatabaseError]:
+    """A class that is both ``cls`` and the core's ``TransactionError``.
+
+    The core's manager wraps every failure of BEGIN/COMMIT/ROLLBACK/SAVEPOINT in a plain
+    ``TransactionError``; raising an instance of this class instead keeps ``except
+    TransactionError`` (the core's contract) working *and* lets ``except IntegrityError``
+    (a deferred constraint at COMMIT), ``except ConnectionError``, ... fire. Each class
+    is registered in this module under its name so that such errors pickle.
+    """
+    if issubclass(cls, TransactionError):
+        return cls
+    with _TRANSACTION_CLASSES_LOCK:
+        combined = _TRANSACTION_CLASSES.get(cls)
+        if combined is None:
+            name = f"Transaction{cls.__name__}"
+            combined = type(name, (cls, TransactionError), {
+                "__module__": __name__,
+                "__qualname__": name,
+                "__doc__": f"A {cls.__name__} raised by a transaction operation (also a TransactionError).",
+            })
+            _TRANSACTION_CLASSES[cls] = combined
+            globals().setdefault(name, combined)
+        return combined
 
 
 def is_retryable(exc: BaseException) -> bool:

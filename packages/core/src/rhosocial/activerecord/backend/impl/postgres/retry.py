@@ -20,7 +20,7 @@ from typing import Callable, Optional, Union
 from rhosocial.activerecord.backend.errors import DeadlockError, TransactionError
 
 from .config import ConfigurationError
-from .errors import SerializationError
+from .errors import SerializationError, with_diagnostics
 
 __all__ = ["Backoff", "BackoffSpec", "RETRYABLE_SQLSTATES", "is_retryable_error", "delay_for",
            "check_attempts", "check_not_in_transaction"]
@@ -85,13 +85,15 @@ def check_not_in_transaction(backend) -> None:
     """A retry must own the whole transaction: 40001/40P01 abort the outer one too, so re-running
     an inner block (a savepoint) cannot help."""
     if backend.in_transaction:
-        raise TransactionError("retry_transaction() must start outside a transaction: a serialization "
-                               "failure or deadlock aborts the whole outer transaction")
+        raise with_diagnostics(TransactionError(
+            "retry_transaction() must start outside a transaction: a serialization "
+            "failure or deadlock aborts the whole outer transaction"))
 
 
 def is_retryable_error(exc: BaseException) -> bool:
-    """True if ``exc`` (or an error it was raised from, e.g. the core's TransactionError around a
-    failed COMMIT) is a serialization failure or a deadlock. Only those are retried."""
+    """True if ``exc`` (or an error it was raised from) is a serialization failure or a deadlock.
+    Only those are retried. (A failed COMMIT raises the SerializationError itself; the chain is
+    still walked for errors wrapped by other code, e.g. a plain TransactionError around one.)"""
     seen = 0
     current: Optional[BaseException] = exc
     while current is not None and seen < 10:

@@ -6,16 +6,52 @@ and SET TRANSACTION). The core's manager only passes isolation level and
 read-only to the dialect; this mixin adds DEFERRABLE, the original README's
 spellings (``set_isolation_level``, ``set_deferrable``, ``release_savepoint``,
 ``rollback_savepoint``) and SET CONSTRAINTS with quoted names.
+
+It also decides what a failed transaction operation raises (:func:`surface_error`):
+the core wraps every failure in a plain ``TransactionError`` whose only link to the
+server's error is ``__cause__``, so ``except IntegrityError`` would never see a
+deferred constraint violated at COMMIT, nor ``except SerializationError`` a 40001.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable, Optional, Sequence, Tuple, Union
 
-from rhosocial.activerecord.backend.errors import IsolationLevelError, TransactionError
+from rhosocial.activerecord.backend.errors import DatabaseError, IsolationLevelError, TransactionError
 from rhosocial.activerecord.backend.transaction import IsolationLevel, TransactionMode
 
-__all__ = ["PostgresTransactionMixin", "IsolationLevel", "TransactionMode"]
+from .errors import DIAGNOSTIC_ATTRIBUTES, transaction_error_class, with_diagnostics
+
+__all__ = ["PostgresTransactionMixin", "IsolationLevel", "TransactionMode", "surface_error", "transaction_error"]
+
+
+def transaction_error(message: str) -> TransactionError:
+    """A TransactionError raised by the backend itself (no server diagnostics: all None)."""
+    return with_diagnostics(TransactionError(message))
+
+
+def surface_error(exc: BaseException) -> BaseException:
+    """What a failed BEGIN/COMMIT/ROLLBACK/SAVEPOINT should raise instead of ``exc``.
+
+    The core turns the translated error (``IntegrityError`` with ``sqlstate`` and ``pg``,
+    ``SerializationError``, ``ConnectionError``, ...) into a plain ``TransactionError``
+    with the real error only in ``__cause__``. Return an error of the translated class
+    that is *also* a ``TransactionError`` (see ``errors.transaction_error_class``), with
+    the core's message ("Failed to commit transaction: ..."), the diagnostic attributes
+    copied and the translated error as ``__cause__``. Anything else comes back as it is,
+    with the diagnostic attributes (None) added to database errors.
+    """
+    if not isinstance(exc, DatabaseError):
+        return exc
+    cause = exc.__cause__
+    if type(exc) is not TransactionError or not isinstance(cause, DatabaseError):
+        return with_diagnostics(exc)
+    error = transaction_error_class(type(cause))(str(exc))
+    for name in DIAGNOSTIC_ATTRIBUTES:
+        setattr(error, name, getattr(cause, name, None))
+    error.__cause__ = cause
+    error.__suppress_context__ = True  # the core's wrapper adds nothing to the cause
+    return error
 
 
 class PostgresTransactionMixin:
@@ -34,7 +70,7 @@ class PostgresTransactionMixin:
     @deferrable.setter
     def deferrable(self, value: Optional[bool]) -> None:
         if self.is_active:  # type: ignore[attr-defined]
-            raise TransactionError("Cannot change DEFERRABLE during an active transaction")
+            raise transaction_error("Cannot change DEFERRABLE during an active transaction")
         self._deferrable = value
 
     def set_deferrable(self, value: Optional[bool] = True) -> None:
@@ -46,7 +82,7 @@ class PostgresTransactionMixin:
     def set_isolation_level(self, level: Union[IsolationLevel, str, None]) -> None:
         level = self._as_isolation_level(level)
         if self.is_active:  # type: ignore[attr-defined]
-            raise IsolationLevelError("Cannot change isolation level during an active transaction")
+            raise with_diagnostics(IsolationLevelError("Cannot change isolation level during an active transaction"))
         self._isolation_level = level
 
     def set_read_only(self, value: bool = True) -> None:
@@ -79,7 +115,7 @@ class PostgresTransactionMixin:
 
     @staticmethod
     def _not_active(what: str) -> TransactionError:
-        return TransactionError(f"{what} needs an active transaction (call begin() first)")
+        return transaction_error(f"{what} needs an active transaction (call begin() first)")
 
     @staticmethod
     def _as_isolation_level(level: Any) -> Optional[IsolationLevel]:

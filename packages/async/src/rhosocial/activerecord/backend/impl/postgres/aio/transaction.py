@@ -3,7 +3,13 @@
 Savepoints keep working after a failed statement because nothing here rolls
 back on its own: PostgreSQL marks the transaction aborted, ``rollback_to``
 restores it, and later statements commit with what came before the savepoint.
-(The sync twin, ``sync/transaction.py``, is generated from this file.)
+
+Failures of BEGIN/COMMIT/ROLLBACK/SAVEPOINT raise the translated error class
+(``IntegrityError`` for a deferred constraint at COMMIT, ``SerializationError``
+for 40001, ...) that is also a ``TransactionError`` (``surface_error``). After a
+failed COMMIT the server has ended the transaction: a following ``rollback()``
+(the usual ``except: tm.rollback(); raise``) is a quiet no-op, so that the real
+error reaches the caller. (The sync twin, ``sync/transaction.py``, is generated from this file.)
 """
 
 from __future__ import annotations
@@ -11,10 +17,10 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Iterable, List, Optional, Union
 
-from rhosocial.activerecord.backend.errors import TransactionError
+from rhosocial.activerecord.backend.errors import DatabaseError
 from rhosocial.activerecord.backend.transaction import AsyncTransactionManager, TransactionState
 
-from ..transaction import PostgresTransactionMixin
+from ..transaction import PostgresTransactionMixin, surface_error, transaction_error
 
 __all__ = ["AsyncPostgresTransactionManager"]
 
@@ -29,6 +35,18 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
     # the core lowers the nesting level *before* sending COMMIT, so the level alone
     # cannot tell the backend that the session still holds a transaction.
     _server_transaction = False
+
+    # True after a COMMIT failed and the server ended the transaction (it rolled back),
+    # until the next begin() or rollback(): that rollback() has nothing left to do and
+    # must not replace the COMMIT's error with "No active transaction to rollback".
+    _ended_by_failed_commit = False
+
+    async def begin(self) -> None:
+        self._ended_by_failed_commit = False
+        try:
+            await super().begin()
+        except DatabaseError as exc:
+            raise surface_error(exc)
 
     async def _do_begin(self) -> None:
         # A new transaction may start on a fresh connection if the old one died
@@ -49,39 +67,71 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
             # core popped this level's savepoint, and a rollback would then undo the
             # *parent's* work. Refuse before touching anything: rollback() (which a
             # transaction() block does by itself) then undoes exactly this level.
-            raise TransactionError(
+            raise transaction_error(
                 "A statement failed inside this nested transaction block: it cannot be "
                 "committed; roll it back (to its savepoint) and the enclosing transaction continues"
             )
         if outermost and self._backend._transaction_connection_dead():
             # Never send COMMIT on another session: it would "succeed" on nothing.
             await self._forget_transaction()
+            self._ended_by_failed_commit = True
             raise self._backend._lost_in_transaction()
         if outermost and self._backend._transaction_aborted():
             # PostgreSQL answers COMMIT of a failed transaction with ROLLBACK and no
             # error: say so instead of reporting a commit that did not happen.
             await self.rollback()
-            raise TransactionError(
+            self._ended_by_failed_commit = True
+            raise transaction_error(
                 "A statement failed inside the transaction, so PostgreSQL rolled it back and "
                 "nothing was committed (roll back to a savepoint to recover from an error)"
             )
         try:
             await super().commit()
-        except BaseException:
+        except BaseException as exc:
             # A failed COMMIT (serialization failure, deferred constraint, lost
             # connection) still ends the transaction on the server.
             if outermost and self._transaction_level == 1 and self._backend._transaction_ended_on_server():
                 await self._forget_transaction()
+                self._ended_by_failed_commit = True
+            if isinstance(exc, DatabaseError):
+                raise surface_error(exc)
             raise
         if self._transaction_level == 0:
             await self._forget_transaction()
 
     async def rollback(self) -> None:
+        if self._ended_by_failed_commit and not self.is_active:
+            # The failed COMMIT already ended the transaction on the server (see
+            # _ended_by_failed_commit); only a rollback with no transaction begun at all
+            # keeps the core's "No active transaction to rollback".
+            self._ended_by_failed_commit = False
+            self.log(10, "rollback() after a failed COMMIT: the server already rolled the transaction back")
+            return
         try:
             await super().rollback()
+        except DatabaseError as exc:
+            raise surface_error(exc)
         finally:
             if self._transaction_level == 0:
                 await self._forget_transaction()
+
+    async def savepoint(self, name: Optional[str] = None) -> str:
+        try:
+            return await super().savepoint(name)
+        except DatabaseError as exc:
+            raise surface_error(exc)
+
+    async def release(self, name: str) -> None:
+        try:
+            await super().release(name)
+        except DatabaseError as exc:
+            raise surface_error(exc)
+
+    async def rollback_to(self, name: str) -> None:
+        try:
+            await super().rollback_to(name)
+        except DatabaseError as exc:
+            raise surface_error(exc)
 
     async def _do_rollback(self) -> None:
         if self._backend._transaction_connection_dead():
@@ -101,6 +151,7 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
         self._savepoint_count = 0
         self._state = TransactionState.INACTIVE
         self._server_transaction = False
+        self._ended_by_failed_commit = False
 
     # -- the original README's spellings ------------------------------------
     async def release_savepoint(self, name: str) -> None:

@@ -43,6 +43,8 @@ import psycopg
 from psycopg import sql
 from rhosocial.activerecord.backend.errors import ConnectionError
 
+from ..redaction import redact_connect_message
+
 __all__ = ["Listener", "SyncNotifyMixin", "Notification", "MAX_PAYLOAD_BYTES",
            "check_channel", "check_payload"]
 
@@ -135,9 +137,7 @@ class Listener:
         try:
             return psycopg.Connection.connect(self._config.conninfo(), autocommit=True)
         except psycopg.Error as exc:
-            text = str(exc).strip()
-            if self._config.password:
-                text = text.replace(self._config.password, "***")
+            text = redact_connect_message(str(exc).strip(), self._config.password)
             raise ConnectionError(f"Cannot open a LISTEN connection ({self._config.safe_description()}): "
                                   f"{text}") from None
 
