@@ -29,17 +29,19 @@ def mixed(pg_database):
         conn.execute('CREATE INDEX mc_ix ON "Rev S"."MixedCase" (placed DESC NULLS LAST, x NULLS FIRST, id DESC)')
         conn.execute('CREATE FUNCTION "Rev S".tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$')
         conn.execute('CREATE TRIGGER mc_trg BEFORE INSERT ON "Rev S"."MixedCase" '
-                     'FOR EACH ROW EXECUTE FUNCTION "Rev S".tf()')
+                     'FOR EACH ROW EXECUTE PROCEDURE "Rev S".tf()')  # FUNCTION spelling: 11+
     yield "Rev S"
     with psycopg.connect(pg_database.dsn, autocommit=True) as conn:
         conn.execute('DROP SCHEMA IF EXISTS "Rev S" CASCADE')
 
 
-SPECIAL = ("SELECT 'NaN'::numeric n, 'Infinity'::float8 f, '-Infinity'::numeric g, 'infinity'::date d, "
+SPECIAL = ("SELECT 'NaN'::numeric n, 'Infinity'::float8 f, '-Infinity'::{numeric} g, 'infinity'::date d, "
            "'-infinity'::timestamptz t, 'infinity'::timestamp u, ARRAY['-infinity'::date] a, 1.5::float8 ok")
 
 
-def test_special_values_in_every_format(pg_env):  # noqa: F811
+def test_special_values_in_every_format(pg_env, pg_database):  # noqa: F811
+    # numeric infinity exists from PostgreSQL 14 (a Decimal('-Infinity') once crashed the JSON output)
+    SPECIAL = globals()["SPECIAL"].replace("{numeric}", "numeric" if pg_database.server.major >= 14 else "float8")
     # 1: strict JSON, and infinity (not 9999-12-31) for dates and timestamps
     result = cli("query", SPECIAL, "--json", env=pg_env)
     assert result.returncode == 0, result.stderr
