@@ -213,3 +213,15 @@ async def test_explain_runs_on_the_primary(flavour, pg_database):
     finally:
         await wait(backend.execute(f"DROP TABLE IF EXISTS {table}"))
         await wait(backend.disconnect())
+
+
+async def test_star_schema_finds_a_table_in_any_schema(backend, schema):
+    """``"*"`` (every schema, as for list_tables) once reached to_regclass as a schema named
+    "*": table_exists and get_table_info said no for every table."""
+    await run_all(backend, f"CREATE TABLE {schema}.only_here (id int PRIMARY KEY, v text)")
+    intro = backend.introspector
+    assert await wait(intro.table_exists("only_here", "*"))
+    assert not await wait(intro.table_exists("nowhere_at_all", "*"))
+    info = await wait(intro.get_table_info("only_here", "*"))
+    assert info.schema == schema and [c.name for c in info.columns] == ["id", "v"]
+    assert await wait(intro.get_table_info("nowhere_at_all", "*")) is None

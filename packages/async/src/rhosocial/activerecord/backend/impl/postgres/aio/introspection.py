@@ -97,6 +97,10 @@ class AsyncPostgresIntrospector(PostgresIntrospectorMixin, AsyncAbstractIntrospe
         name is truncated as in SQL, like ``list_columns`` and the other calls.
         ``table_exists`` and ``describe_table`` build on this.
         """
+        if schema == "*":  # every schema, as list_tables("*"): the first that has the name
+            schema = await self._schema_holding(table_name)
+            if schema is None:
+                return None
         key = self._make_cache_key(IntrospectionScope.TABLE, table_name, schema=schema)
         cached = self._get_cached(key)
         if cached is not None:
@@ -120,9 +124,19 @@ class AsyncPostgresIntrospector(PostgresIntrospectorMixin, AsyncAbstractIntrospe
         behind another session's ACCESS EXCLUSIVE lock on the table, and a
         migration tool asking whether a table exists must not wait for a migration.
         """
+        if schema == "*":
+            return await self._schema_holding(table_name) is not None
         found = await self._cached(self._pg_key("exists", schema, table_name),
                                    catalog.table(table_name, schema), parsing.parse_tables)
         return bool(found)
+
+    async def _schema_holding(self, table_name: str) -> Optional[str]:
+        """The first schema (in ``list_tables("*")`` order) with a relation ``table_name``:
+        ``"*"`` is a pattern for lists, not a schema ``to_regclass`` could resolve."""
+        for table in await self.list_tables("*"):
+            if table.name == table_name:
+                return table.schema
+        return None
 
     # -- cluster and database -------------------------------------------------------
     async def list_databases(self, include_templates: bool = False) -> List[DatabaseEntry]:
