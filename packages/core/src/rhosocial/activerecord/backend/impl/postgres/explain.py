@@ -223,7 +223,8 @@ def with_json_format(options: Any) -> Any:
 
     if options is None:
         return ExplainOptions(format=ExplainFormat.JSON)
-    if getattr(options, "format", None) is None:
+    # format_name is the core's other spelling of the format: the dialect reads it.
+    if getattr(options, "format", None) is None and getattr(options, "format_name", None) is None:
         return dataclasses.replace(options, format=ExplainFormat.JSON)
     return options
 

@@ -10,7 +10,7 @@
 * tables: PARTITION BY (see ``ddl_partition``), WITH (...), TABLESPACE, INHERITS.
 * triggers: see ``ddl_trigger``.
 * sequences: AS type (10), INCREMENT/START/CACHE/[NO] CYCLE, OWNED BY, ALTER, DROP.
-* TRUNCATE, EXPLAIN options in PostgreSQL's parenthesised form.
+* TRUNCATE. (EXPLAIN options: see ``explain``.)
 
 Names are read by the shared rules in ``names`` (an object name is one
 identifier unless given schema-qualified as a TableExpression / tuple).
@@ -29,13 +29,14 @@ from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 from ._host import DialectHost
 from .ddl_literals import inlined
 from .ddl_trigger import PostgresTriggerDDLMixin
-from .names import catalog_name, path_name
+from .explain import PostgresExplainDialectMixin
+from .names import catalog_name, operator_name, path_name
 
 _FK_MATCH = ("SIMPLE", "FULL")  # MATCH PARTIAL is in the standard, not in PostgreSQL
 _SEQUENCE_TYPES = ("smallint", "integer", "bigint")
 
 
-class PostgresDDLMixin(PostgresTriggerDDLMixin, DialectHost):
+class PostgresDDLMixin(PostgresTriggerDDLMixin, PostgresExplainDialectMixin, DialectHost):
     # -- columns -----------------------------------------------------------------
     def format_column_definition(self, col_def: Any) -> Tuple[str, tuple]:
         from rhosocial.activerecord.backend.expression.statements import ColumnConstraintType
@@ -197,9 +198,13 @@ class PostgresDDLMixin(PostgresTriggerDDLMixin, DialectHost):
                 e_sql = e_sql if isinstance(element, Column) else f"({e_sql})"
             else:
                 e_sql = self.format_identifier(element)
-            if not operator or any(ch in operator for ch in "; '\\"):
-                raise ValueError(f"invalid exclusion operator {operator!r}")
-            elements.append(f"{e_sql} WITH {operator}")
+            # Checked against PostgreSQL's operator-name rules: the operator is written
+            # verbatim, so anything looser (e.g. "&&)--") would be SQL of its own.
+            try:
+                op_sql = operator_name(operator)
+            except ValueError as exc:
+                raise ValueError(f"invalid exclusion operator: {exc}") from None
+            elements.append(f"{e_sql} WITH {op_sql}")
         method = t_const.using.lower()
         if method not in ("gist", "spgist", "btree", "hash"):
             raise ValueError(f"EXCLUDE needs an index method supporting it, got {t_const.using!r}")
@@ -349,45 +354,3 @@ class PostgresDDLMixin(PostgresTriggerDDLMixin, DialectHost):
         if opts.get("cascade"):
             parts.append("CASCADE")
         return " ".join(parts), ()
-
-    # -- EXPLAIN ---------------------------------------------------------------
-    _EXPLAIN_FORMATS = ("TEXT", "JSON", "XML", "YAML")
-
-    def supports_explain_format(self, format_type: str) -> bool:
-        return self.has_capability("explain") and str(format_type).upper() in self._EXPLAIN_FORMATS
-
-    def format_explain_statement(self, expr: Any) -> Tuple[str, tuple]:
-        stmt_sql, stmt_params = expr.statement.to_sql()
-        options = expr.options
-        if options is None:
-            return f"EXPLAIN {stmt_sql}", stmt_params
-        from rhosocial.activerecord.backend.expression.statements import ExplainType
-
-        analyze = bool(getattr(options, "analyze", False)) or getattr(options, "type", None) == ExplainType.ANALYZE
-        opts: List[str] = []
-        if analyze:
-            opts.append("ANALYZE")
-        if getattr(options, "verbose", False):
-            opts.append("VERBOSE")
-        if not getattr(options, "costs", True):
-            opts.append("COSTS OFF")
-        if getattr(options, "buffers", False):
-            opts.append("BUFFERS")
-        if analyze and getattr(options, "timing", True) is False:
-            opts.append("TIMING OFF")
-        if getattr(options, "settings", False):
-            self.require_capability("explain_settings", "EXPLAIN (SETTINGS)")
-            opts.append("SETTINGS")
-        if getattr(options, "wal", False):
-            self.require_capability("explain_wal", "EXPLAIN (WAL)")
-            if not analyze:
-                raise ValueError("EXPLAIN option WAL requires ANALYZE")
-            opts.append("WAL")
-        fmt = getattr(options, "format", None)
-        if fmt is not None:
-            name = str(getattr(fmt, "value", fmt)).upper()
-            if name not in self._EXPLAIN_FORMATS:
-                raise UnsupportedFeatureError(self.name, f"EXPLAIN FORMAT {name}")
-            opts.append(f"FORMAT {name}")
-        head = f"EXPLAIN ({', '.join(opts)})" if opts else "EXPLAIN"
-        return f"{head} {stmt_sql}", stmt_params

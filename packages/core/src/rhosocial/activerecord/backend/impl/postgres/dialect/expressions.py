@@ -17,6 +17,7 @@ from typing import Any, Tuple
 from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeatureError
 
 from ._host import DialectHost
+from .names import operator_name
 
 # FUNC(x) -> EXTRACT(FIELD FROM x): PostgreSQL has no YEAR()/MONTH()/... functions.
 _EXTRACT_FUNCTIONS = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"}
@@ -33,6 +34,10 @@ _TYPE_NAME = re.compile(
     r"(?:\s*\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\s+[A-Za-z_]\w*)*(?:\s*\[\s*\d*\s*\])*"
 )
 
+#: operators spelled as words: AND, OR, NOT, LIKE, NOT ILIKE, IS DISTINCT FROM, SIMILAR TO ...
+_KEYWORD_OPERATOR = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+
+
 class PostgresExpressionMixin(DialectHost):
     def get_parameter_placeholder(self, position: int = 0) -> str:
         return "%s"
@@ -43,7 +48,17 @@ class PostgresExpressionMixin(DialectHost):
 
     @staticmethod
     def _percent_op(op: str) -> str:
-        return "%%" if op.strip() == "%" else op
+        # The operator is written verbatim into the statement, so it must be an
+        # operator and nothing more: a keyword form (AND, NOT LIKE, IS DISTINCT
+        # FROM), a symbol by PostgreSQL's operator-name rules, or OPERATOR(s.op).
+        if not isinstance(op, str):
+            raise ValueError(f"an operator is a str, got {type(op).__name__}")
+        text = op.strip(" ")
+        if text in ("%", "%%"):  # "%%": already escaped by the caller
+            return "%%"
+        if _KEYWORD_OPERATOR.fullmatch(text):
+            return text
+        return operator_name(text)
 
     def format_binary_arithmetic_expression(
         self, op: str, left_sql: str, right_sql: str, left_params: tuple, right_params: tuple

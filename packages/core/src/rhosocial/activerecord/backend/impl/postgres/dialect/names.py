@@ -126,3 +126,62 @@ def _all_quoted(text: str) -> bool:
 def _refuse(text: str) -> List[str]:
     raise ValueError(f"name {text!r} starts with a double quote, so every part must be double-quoted "
                      '(\'"schema"."name"\'); pass an unquoted str for a single name')
+
+
+# PostgreSQL's operator-name rules (CREATE OPERATOR, "Lexical Structure"): only these
+# characters, at most NAMEDATALEN-1 = 63 of them, never "--" or "/*" (they start a
+# comment, so the rest of the text would be read as something else), and a name of
+# two or more characters may end in + or - only if it also holds one of ~!@#%^&|`?
+# (otherwise "a*-1" could not be lexed). Anything else is not an operator and would
+# be SQL text of its own, so it is refused rather than written into the statement.
+_OP_CHARS = frozenset("+-*/<>=~!@#%^&|`?")
+_OP_SPECIAL = frozenset("~!@#%^&|`?")
+_OP_MAX = 63
+
+
+def _check_operator_symbol(op: str, original: str) -> str:
+    if not op or len(op) > _OP_MAX or any(ch not in _OP_CHARS for ch in op):
+        raise ValueError(f"invalid operator {original!r}: an operator is 1 to {_OP_MAX} of the characters "
+                         "+ - * / < > = ~ ! @ # % ^ & | ` ? (or OPERATOR(schema.op))")
+    if "--" in op or "/*" in op:
+        raise ValueError(f"invalid operator {original!r}: '--' and '/*' start a comment")
+    if len(op) > 1 and op[-1] in "+-" and not any(ch in _OP_SPECIAL for ch in op):
+        raise ValueError(f"invalid operator {original!r}: it may end in + or - only if it also contains "
+                         "one of ~ ! @ # % ^ & | ` ?")
+    return op
+
+
+def _bare_or_quoted_identifier(text: str, original: str) -> str:
+    """The schema part of OPERATOR(schema.op), written back exactly as given when valid."""
+    if text.startswith('"'):
+        parts = split_path(text)
+        if len(parts) != 1 or not _all_quoted(text) or "\x00" in parts[0]:
+            raise ValueError(f"invalid schema in operator {original!r}")
+        return text
+    # Unquoted: PostgreSQL's identifier start and body characters (ASCII subset).
+    if not text or not (text[0].isascii() and (text[0].isalpha() or text[0] == "_")) or not all(
+            ch.isascii() and (ch.isalnum() or ch in "_$") for ch in text):
+        raise ValueError(f"invalid schema in operator {original!r}: quote it ('OPERATOR(\"my schema\".op)')")
+    return text
+
+
+def operator_name(op: Any) -> str:
+    """A caller-given operator (``&&``, ``=``, ``OPERATOR(myschema.===)``) checked against
+    PostgreSQL's rules and returned as SQL text, ``%`` doubled (the backend's convention
+    for a literal percent outside quotes, see ``sql_text``). Raises ``ValueError``."""
+    if not isinstance(op, str):
+        raise ValueError(f"an operator is a str, got {type(op).__name__}")
+    # No stripping: a newline or other whitespace around a bare operator is refused,
+    # not silently dropped (only OPERATOR(...) may hold spaces, inside its parentheses).
+    text = op
+    if text[:8].upper() == "OPERATOR":
+        inner = text[8:].lstrip(" ")
+        if not (inner.startswith("(") and inner.endswith(")")):
+            raise ValueError(f"invalid operator {op!r}: expected OPERATOR(schema.op)")
+        inner = inner[1:-1].strip(" ")
+        # The operator is what follows the last dot (an operator name has no dot).
+        schema, dot, symbol = inner.rpartition(".")
+        symbol = _check_operator_symbol(symbol.strip(" "), op)
+        head = f"{_bare_or_quoted_identifier(schema.strip(' '), op)}." if dot else ""
+        return f"OPERATOR({head}{symbol})".replace("%", "%%")
+    return _check_operator_symbol(text, op).replace("%", "%%")

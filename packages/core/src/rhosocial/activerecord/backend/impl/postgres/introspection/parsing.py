@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from rhosocial.activerecord.backend.introspection.types import (
@@ -20,6 +19,7 @@ from rhosocial.activerecord.backend.introspection.types import (
     ViewInfo,
 )
 
+from .trigger_text import trigger_condition
 from .types import (
     ConstraintInfo,
     ConstraintType,
@@ -300,9 +300,6 @@ def parse_view_info(rows: List[Row]) -> Optional[ViewInfo]:
     return _view(rows[0]) if rows else None
 
 
-_WHEN = re.compile(r"\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
-
-
 def parse_triggers(rows: List[Row]) -> List[TriggerInfo]:
     result = []
     for row in rows:
@@ -310,7 +307,6 @@ def parse_triggers(rows: List[Row]) -> List[TriggerInfo]:
         timing = "INSTEAD OF" if tgtype & 64 else ("BEFORE" if tgtype & 2 else "AFTER")
         events = [name for bit, name in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE"))
                   if tgtype & bit]
-        match = _WHEN.search(row["definition"] or "")
         result.append(TriggerInfo(
             name=row["name"],
             table_name=row["table_name"],
@@ -318,7 +314,7 @@ def parse_triggers(rows: List[Row]) -> List[TriggerInfo]:
             timing=timing,
             events=events,
             level="ROW" if tgtype & 1 else "STATEMENT",
-            condition=match.group(1) if match else None,
+            condition=trigger_condition(row["definition"]),
             definition=row["definition"],
             status=_TRIGGER_STATUS.get(row["enabled"], row["enabled"]),
             extra={"function": row["function"], "is_constraint_trigger": row["is_constraint_trigger"],

@@ -39,15 +39,25 @@ class SyncPostgresExplainMixin(SyncExplainBackendMixin):
 
         Either pass ``options`` (the core's ``ExplainOptions``) or keyword flags
         of the same names: ``analyze``, ``buffers``, ``verbose``, ``costs``,
-        ``timing``, ``settings``, ``wal``, ``format``.
+        ``timing``, ``summary``, ``settings``, ``wal``, ``format``. Other flags
+        (``generic_plan``, ``memory``, ``serialize``) go to ``dialect_options``;
+        the dialect refuses names it does not know, so a typo is never ignored.
         """
         if options is None:
+            import dataclasses
+
             from rhosocial.activerecord.backend.expression.statements import ExplainFormat, ExplainOptions
 
             if isinstance(flags.get("format"), str):
                 flags["format"] = ExplainFormat(flags["format"].upper())
             if flags.get("analyze") and "timing" not in flags:
                 flags["timing"] = True
+            # ``summary`` given here is explicit (SUMMARY / SUMMARY OFF), unlike the
+            # dataclass default True, which leaves the server's default.
+            known = {f.name for f in dataclasses.fields(ExplainOptions)} - {"summary"}
+            extra = {k: flags.pop(k) for k in list(flags) if k not in known}
+            if extra:
+                flags["dialect_options"] = {**(flags.get("dialect_options") or {}), **extra}
             options = ExplainOptions(**flags)
         elif flags:
             raise TypeError("pass either options= or keyword flags, not both")
