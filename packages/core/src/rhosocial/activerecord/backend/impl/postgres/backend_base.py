@@ -11,7 +11,7 @@ only built when the logger would emit it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 from weakref import WeakKeyDictionary
 
 import psycopg
@@ -21,10 +21,11 @@ from rhosocial.activerecord.backend.result import QueryResult
 
 from .config import PostgresConnectionConfig
 from .dialect import PostgresDialect
-from .errors import translate_error, with_diagnostics
+from .errors import param_label, parameter_error, translate_error, with_diagnostics
 from .redaction import redact_connect_message, redact_conninfo
 from .sql_text import escape_percent
 from .types import build_adapter_suggestions, configure_connection, register_adapters
+from .types.range import RANGE_TUPLE_SQLSTATES, range_tuple_hint
 
 __all__ = ["PostgresBackendMixin", "server_version_tuple"]
 
@@ -308,6 +309,45 @@ class PostgresBackendMixin:
         if masked != text:
             error.args = (masked,)
         return error
+
+    def _statement_error(self, exc: BaseException, context: Any, sent: Any,
+                         original: Any = None) -> Optional[BaseException]:
+        """A clearer error for a statement that failed because of a parameter, or None.
+
+        Called from the handler around ``cursor.execute`` only (nothing on the success
+        path). ``sent`` are the parameters handed to psycopg, ``original`` the caller's
+        (before adapter suggestions), ``context`` the connection or cursor whose adapters
+        dumped them. Client-side conversion failures name the parameter
+        (``errors.parameter_error``); a server refusal of a README range tuple sent to a
+        composite column gets the reason appended (``range_tuple_hint``).
+        """
+        sqlstate = getattr(exc, "sqlstate", None)
+        if sqlstate is None:
+            return parameter_error(exc, context, sent)
+        if original is None or sqlstate not in RANGE_TUPLE_SQLSTATES or original is sent:
+            return None
+        hint = range_tuple_hint(original, sent, getattr(getattr(exc, "diag", None), "context", None))
+        if hint is None:
+            return None
+        error = self._translate(exc)
+        error.args = (f"{error}\n{hint}",)
+        return error
+
+    @staticmethod
+    def _rows_error(exc: BaseException, context: Any, rows: Sequence[Any],
+                    describe: Optional[Callable[[int, Any], str]] = None) -> Optional[BaseException]:
+        """``_statement_error`` for a batch (``executemany``, a multi-row INSERT): the first
+        parameter set holding the culprit; ``describe(set index, key)`` names the value."""
+        if getattr(exc, "sqlstate", None) is not None:
+            return None
+        if describe is None:
+            def describe(number: int, key: Any) -> str:
+                return f"{param_label(key)} of parameter set {number + 1}"
+        for number, row in enumerate(rows):
+            error = parameter_error(exc, context, row, lambda key, n=number: describe(n, key))  # type: ignore[misc]
+            if error is not None:
+                return error
+        return None
 
     @staticmethod
     def _server_fact_queries() -> List[Tuple[str, str]]:

@@ -27,7 +27,10 @@ datetime for a date column keeps its own day). So, per column:
   an int, bool or UUID for a text column to the server's text of it (``true``, dashes);
   with the session zone unknown to Python the first two raise ``UnknownSessionTimeZone``;
 * **convert for binary**: a naive datetime for timestamptz is local time in the session
-  zone, a str for json/jsonb is JSON text sent as it is (not parsed and re-serialised).
+  zone, a str for json/jsonb is JSON text sent as it is (not parsed and re-serialised);
+* **refuse a NUL character** in a str for a text-like column (and inside its arrays) with
+  the ``DataError`` an INSERT raises (sqlstate 22021), before anything is sent: COPY
+  would send it and get the server's obscure "invalid byte sequence ... 0x00".
 
 Each column is scanned once with ``map``/``filter`` chains over C callables; rows are
 copied only when some value needs converting.
@@ -52,6 +55,7 @@ from .copy_types import (
     ARRAY_ELEMENTS,
     BINARY_SAFE,
     BOOL,
+    CHAR,
     DATE,
     FLOAT4,
     INT2,
@@ -66,6 +70,7 @@ from .copy_types import (
     kind_of,
     to_text,
 )
+from .errors import DataError, PostgresErrorInfo, with_diagnostics
 
 __all__ = ["CopyValueError", "FIX_KINDS", "UnknownSessionTimeZone", "prepare_rows", "session_timezone"]
 
@@ -144,6 +149,29 @@ def _foreign(column: str, python_type: type, column_type: Any) -> CopyValueError
         f"copy_records: column {column!r} ({column_type}) does not take a {python_type.__name__} value "
         "(an INSERT would refuse it, or store text that depends on server settings); "
         "convert it, or pass the text the column should parse")
+
+
+_NUL_KINDS = TEXT_KINDS | {CHAR}
+_NUL_MESSAGE = "PostgreSQL text fields cannot contain NUL (0x00) bytes"  # psycopg's INSERT wording
+
+
+def _refuse_nul(values: Sequence[Any], kind: int, column: str) -> None:
+    """The INSERT path's NUL error for a text-like column (``DataError``, sqlstate 22021).
+
+    One join of the column's strings and one C-level search: a NUL cannot arise from
+    joining strings that hold none, so the common case costs no Python loop per value.
+    """
+    element = ARRAY_ELEMENTS.get(kind)
+    if element in _NUL_KINDS:
+        values = list(_leaves(values))
+    elif kind not in _NUL_KINDS:
+        return
+    if "\x00" not in "".join(filter(str.__instancecheck__, values)):
+        return
+    row = next(i for i, v in enumerate(values) if isinstance(v, str) and "\x00" in v)
+    where = f"row {row + 1}, " if element is None else ""  # array leaves: no row number
+    text = f"copy_records: {where}column {column!r}: {_NUL_MESSAGE}"
+    raise with_diagnostics(DataError(text), PostgresErrorInfo(sqlstate="22021", message=text, column_name=column))
 
 
 def _needs_fix(values: Sequence[Any], kind: int, binary: bool) -> bool:
@@ -263,7 +291,9 @@ def prepare_rows(rows: Sequence[Any], kinds: Sequence[Tuple[int, int]], binary: 
     fixes = []
     for i, kind in kinds:
         values = list(map(itemgetter(i), rows))
-        _refuse_foreign(values, kind, names[i] if i < len(names) else f"#{i + 1}")
+        name = names[i] if i < len(names) else f"#{i + 1}"
+        _refuse_foreign(values, kind, name)
+        _refuse_nul(values, kind, name)
         if (binary or kind in _CAST_KINDS) and _needs_fix(values, kind, binary):
             fixes.append((i, _fixer(kind, timezone)))
     if fixes:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Dict, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, Optional, Type, TypeVar
 
 import psycopg
+from psycopg.adapt import PyFormat, Transformer
 from rhosocial.activerecord.backend.errors import (
     ConnectionError,
     DatabaseError,
@@ -39,6 +40,8 @@ __all__ = [
     "DataError",
     "ReadOnlyTransactionError",
     "translate_error",
+    "parameter_error",
+    "param_label",
     "is_retryable",
     "with_diagnostics",
     "transaction_error_class",
@@ -71,7 +74,11 @@ class StatementTimeoutError(QueryCanceledError):
 
 
 class DataError(DatabaseError):
-    """SQLSTATE class 22: a value the server cannot accept (out of range, bad format, NUL byte, ...)."""
+    """SQLSTATE class 22: a value the server cannot accept (out of range, bad format, NUL byte, ...).
+
+    Also raised, with ``sqlstate`` None, when psycopg cannot convert a parameter at all
+    (a lone surrogate in a str, an object JSON cannot encode): see :func:`parameter_error`.
+    """
 
 
 class ReadOnlyTransactionError(TransactionError):
@@ -192,6 +199,52 @@ def translate_error(exc: BaseException, *, context: str = "") -> DatabaseError:
     error = with_diagnostics(cls(text), info)
     error.__cause__ = exc
     return error
+
+
+def param_label(key: Any) -> str:
+    """``$1`` for a positional parameter's index, ``%(name)s`` for a named one."""
+    return f"%({key})s" if isinstance(key, str) else f"${key + 1}"
+
+
+def parameter_error(exc: BaseException, context: Any, params: Any,
+                    label: Callable[[Any], str] = param_label) -> Optional[DatabaseError]:
+    """The error for a parameter psycopg failed to convert, or None if ``exc`` is not that.
+
+    psycopg dumps parameters before sending anything, and a dumper's own exception escapes
+    as is (``UnicodeEncodeError`` for a lone surrogate, ``TypeError`` from ``json.dumps``)
+    or as a client-side ``psycopg.DataError``/``ProgrammingError`` (NUL, mixed lists, no
+    adapter). Called only from an exception handler, so the success path pays nothing: the
+    parameters are dumped again one by one with ``context``'s adapters (a connection or
+    cursor, no I/O) and the first one raising the same exception type is the culprit. The
+    result names it (``$2``, ``%(name)s`` or what ``label`` makes of its index) and its
+    Python type, and chains ``exc`` as ``__cause__``: a ``DataError`` with ``sqlstate``
+    None for Python exceptions, psycopg's own errors keep their translation (NUL: 22021).
+    """
+    if not isinstance(exc, Exception) or isinstance(exc, DatabaseError) or getattr(exc, "sqlstate", None):
+        return None
+    if isinstance(exc, psycopg.Error) and not isinstance(exc, (psycopg.DataError, psycopg.ProgrammingError)):
+        return None  # connection-level failures (no SQLSTATE) are not about a value
+    try:
+        transformer = Transformer(context)
+        items = params.items() if isinstance(params, dict) else enumerate(params)
+        for key, value in items:
+            if value is None:
+                continue
+            try:
+                transformer.get_dumper(value, PyFormat.AUTO).dump(value)
+            except Exception as again:
+                if type(again) is not type(exc):
+                    return None
+                where = f"parameter {label(key)} ({type(value).__name__})"
+                if isinstance(exc, psycopg.Error):
+                    return translate_error(exc, context=where)
+                text = f"{where} cannot be converted for PostgreSQL: {str(exc).strip() or type(exc).__name__}"
+                error = with_diagnostics(DataError(text))
+                error.__cause__ = exc
+                return error
+    except Exception:  # the diagnosis must never hide the original error
+        return None
+    return None
 
 
 _E = TypeVar("_E", bound=BaseException)

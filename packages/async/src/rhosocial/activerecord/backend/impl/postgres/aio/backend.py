@@ -236,7 +236,14 @@ class AsyncPostgresBackend(
         query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))
         self._log_statement(query, values)
         cursor = take_cursor(connection)  # see cursor_reuse: kept only after a success
-        await cursor.execute(query, values)
+        try:
+            await cursor.execute(query, values)
+        except Exception as exc:
+            # error path only: name the parameter psycopg could not convert (backend_base)
+            error = self._statement_error(exc, cursor, values, params)
+            if error is None:
+                raise
+            raise error from exc
         data = None
         if want_rows:
             columns = result_columns(cursor)
@@ -254,7 +261,13 @@ class AsyncPostgresBackend(
             adapted = self._adapt_many(params_list)
             async with self._borrowed() as connection:
                 async with connection.cursor() as cursor:
-                    await cursor.executemany(query, adapted)
+                    try:
+                        await cursor.executemany(query, adapted)
+                    except Exception as exc:
+                        error = self._rows_error(exc, cursor, adapted)
+                        if error is None:
+                            raise
+                        raise error from exc
                     return QueryResult(affected_rows=cursor.rowcount, duration=time.perf_counter() - start)
         except ConnectionError:
             raise

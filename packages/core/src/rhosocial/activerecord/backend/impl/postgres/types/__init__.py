@@ -28,7 +28,7 @@ from typing import Annotated, Any, Dict, Tuple, Type
 from pydantic import Field
 
 from .geometry import Box, Circle, Line, LineSegment, Lseg, Path, Point, Polygon, register_geometry
-from .json import AsJson, AsJsonb, Json, Jsonb, JsonbAdapter, JsonbList
+from .json import AsJson, AsJsonb, Json, Jsonb, JsonbAdapter, JsonbList, json_dumps, register_json
 from .range import Multirange, Range, RangeText, TupleRangeAdapter, canonical, register_range_text
 from .registration import (
     CompositeType,
@@ -64,7 +64,7 @@ Numeric = Annotated[Decimal, Field(allow_inf_nan=True)]
 __all__ = [
     "Numeric",
     "register_adapters", "build_adapter_suggestions", "configure_connection",
-    "JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb",
+    "JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb", "json_dumps",
     "Range", "Multirange", "RangeText", "TupleRangeAdapter", "canonical",
     "Point", "Line", "LineSegment", "Lseg", "Box", "Path", "Polygon", "Circle",
     "TypeSpec", "EnumType", "CompositeType", "HstoreType", "Hstore", "RangeType", "MultirangeType",
@@ -109,14 +109,13 @@ def configure_connection(connection: Any) -> None:
     """Per-connection psycopg adapters (pure, no I/O): call on every new connection.
 
     Geometry classes, ±infinity dates/timestamps/intervals as sentinels, money as
-    Decimal, a plain ``dict`` parameter dumped as jsonb (psycopg's own JsonbDumper),
+    Decimal, a plain ``dict`` parameter dumped as jsonb (psycopg's JsonbDumper, with
+    :func:`json_dumps`: Decimals inside become exact JSON numbers),
     a plain ``Enum`` member by its value (psycopg's default uses the name, which a
     model, validating by value, cannot read back) and :class:`RangeText` as
     unknown-typed text.
     """
-    from psycopg.types.json import JsonbDumper
-
-    connection.adapters.register_dumper(dict, JsonbDumper)
+    register_json(connection)
     register_enum_by_value(connection)
     register_range_text(connection)
     register_geometry(connection)

@@ -11,20 +11,85 @@
   core 1.0.0.dev29 never calls a field adapter when saving (writes are
   converted by ``type(value)`` only), so a ``list`` would still be sent as an
   array. Use :class:`JsonbList` or :data:`AsJsonb` instead.
+* ``Decimal`` values inside JSON data (``{"price": Decimal("9.99")}``) are written as
+  JSON numbers with their exact text (``9.99``, never a float's ``9.9900000000000002``):
+  the standard ``json.dumps`` refuses them, and a JSON number *is* a decimal literal.
+  Reading gives what psycopg's ``json.loads`` gives (a ``float`` or ``int``).
+  NaN and ±Infinity have no JSON form and are refused.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import uuid
+from decimal import Decimal
 from typing import Any, Dict, Optional, Type
 
-from psycopg.types.json import Json, Jsonb
+from psycopg.abc import AdaptContext
+from psycopg.types.json import Json, Jsonb, JsonbBinaryDumper, JsonbDumper, JsonBinaryDumper, JsonDumper
 from pydantic import WrapSerializer
 from rhosocial.activerecord.backend.type_adapter import BaseSQLTypeAdapter
 
 from ._pydantic import identity_schema
 
-__all__ = ["JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb"]
+__all__ = ["JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb", "json_dumps", "register_json"]
+
+
+def json_dumps(obj: Any) -> str:
+    """``json.dumps`` that also writes ``Decimal`` as an exact JSON number.
+
+    The common case is the standard call (the same C encoder psycopg uses by default);
+    only when it refuses a value are the data encoded again, each Decimal standing in as
+    a unique placeholder string that is then replaced by the Decimal's text (a finite
+    Decimal's ``str`` is always a valid JSON number: ``1.10``, ``-0``, ``1E+2``).
+    """
+    try:
+        return json.dumps(obj)
+    except TypeError:
+        pass
+    texts = []
+    mark = uuid.uuid4().hex  # per call: user data cannot hold it by chance
+
+    def default(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise ValueError(f"Decimal {value} has no JSON representation (NaN and Infinity are not JSON)")
+            texts.append(str(value))
+            return f"{mark}{len(texts) - 1}{mark}"
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    text = json.dumps(obj, default=default)
+    if not texts:
+        return text
+    return re.sub(f'"{mark}(\\d+){mark}"', lambda m: texts[int(m.group(1))], text)
+
+
+class _JsonDumper(JsonDumper):
+    _dumps = staticmethod(json_dumps)
+
+
+class _JsonBinaryDumper(JsonBinaryDumper):
+    _dumps = staticmethod(json_dumps)
+
+
+class _JsonbDumper(JsonbDumper):
+    _dumps = staticmethod(json_dumps)
+
+
+class _JsonbBinaryDumper(JsonbBinaryDumper):
+    _dumps = staticmethod(json_dumps)
+
+
+def register_json(context: AdaptContext) -> None:
+    """On ``context`` (a connection): ``Json``/``Jsonb`` wrappers and plain ``dict``
+    parameters (as jsonb, text format as psycopg's own ``JsonbDumper``) dumped with
+    :func:`json_dumps`. A ``dumps=`` given to a wrapper still takes precedence."""
+    adapters = context.adapters
+    dumpers: Any = ((Json, _JsonDumper), (Json, _JsonBinaryDumper), (Jsonb, _JsonbDumper), (Jsonb, _JsonbBinaryDumper))
+    for wrapper, dumper in dumpers:
+        adapters.register_dumper(wrapper, dumper)
+    adapters.register_dumper(dict, _JsonbDumper)
 
 
 class JsonbList(list):

@@ -29,9 +29,10 @@ need :class:`~.registration.RangeType` / ``MultirangeType`` registration.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Dict, Optional, Type
+from typing import Any, Callable, Dict, Optional, Type, TypeVar, get_args
 
 import psycopg
 from psycopg.abc import AdaptContext
@@ -43,7 +44,7 @@ from rhosocial.activerecord.backend.type_adapter import BaseSQLTypeAdapter
 from ._pydantic import identity_schema
 
 __all__ = ["Range", "Multirange", "RangeText", "TupleRangeAdapter", "canonical", "range_to_json",
-           "register_range_text"]
+           "range_tuple_hint", "register_range_text"]
 
 
 def range_to_json(value: _PgRange) -> Any:
@@ -60,51 +61,120 @@ def _json_bound(bound: Any) -> Any:
     return str(bound)
 
 
-class Range(_PgRange):
-    """psycopg's ``Range`` plus pydantic support (accepts a psycopg ``Range`` or a
-    ``(lower, upper[, bounds])`` sequence when validating)."""
+_T = TypeVar("_T")
+
+
+class Range(_PgRange[_T]):
+    """psycopg's ``Range`` plus pydantic support. Validation accepts a psycopg ``Range``,
+    a ``(lower, upper[, bounds])`` sequence, and what the JSON serialiser writes (a
+    ``{"lower", "upper", "bounds"}`` dict, ``"empty"``) or PostgreSQL's range text
+    (``"[1,5)"``), so ``Model.model_validate_json(m.model_dump_json())`` round-trips."""
 
     __slots__ = ()
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        def validate(value: Any) -> "Range":
+        parse = _bound_parser(source)
+
+        def validate(value: Any) -> "Range[Any]":
             if isinstance(value, cls):
                 return value
-            if isinstance(value, _PgRange):
-                if value.isempty:
-                    return cls(empty=True)
-                return cls(value.lower, value.upper, value.bounds)
-            if isinstance(value, (tuple, list)) and len(value) in (2, 3):
-                return cls(*value)
-            if isinstance(value, (tuple, list)) and len(value) == 0:
-                return cls(empty=True)
-            raise ValueError(f"expected a Range or (lower, upper[, bounds]), got {type(value).__name__}")
+            result = _as_range(value, cls, parse)
+            if result is None:
+                raise ValueError(f"expected a Range, (lower, upper[, bounds]), a range dict or text, "
+                                 f"got {type(value).__name__}")
+            return result
 
         return identity_schema(cls, validate, range_to_json)
 
 
 class Multirange(_PgMultirange):
-    """psycopg's ``Multirange`` plus pydantic support (accepts any iterable of ranges)."""
+    """psycopg's ``Multirange`` plus pydantic support (accepts any iterable of ranges, each
+    in any form ``Range`` accepts: the JSON round trip gives a list of range dicts)."""
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        parse = _bound_parser(source)
+
         def validate(value: Any) -> "Multirange":
             if isinstance(value, cls):
                 return value
             if isinstance(value, (_PgMultirange, list, tuple)):
                 items = []
                 for item in value:
-                    if isinstance(item, _PgRange):
-                        items.append(item)
-                    elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
-                        items.append(Range(*item))
-                    else:
+                    as_range = _as_range(item, Range, parse)
+                    if as_range is None:
                         raise ValueError(f"multirange items must be ranges, got {type(item).__name__}")
+                    items.append(as_range)
                 return cls(items)
             raise ValueError(f"expected a Multirange or a list of ranges, got {type(value).__name__}")
 
         return identity_schema(cls, validate, lambda mr: [range_to_json(r) for r in mr])
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_RANGE_TEXT = re.compile(r'\s*([\[(])\s*("(?:[^"\\]|\\.)*"|[^,"]*?)\s*,\s*("(?:[^"\\]|\\.)*"|[^,"]*?)\s*([\])])\s*')
+
+
+def _infer_bound(text: str) -> Any:
+    """A bound that the JSON serialiser wrote as a string (``range_to_json``): ISO date,
+    ISO datetime (aware or naive) or a Decimal's text; any other string stays a str."""
+    if _ISO_DATE.fullmatch(text):
+        return date.fromisoformat(text)
+    if len(text) > 10 and _ISO_DATE.match(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return text
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return text
+    return number if number.is_finite() and "_" not in text else text
+
+
+def _bound_parser(source: Any) -> Callable[[Any], Any]:
+    """How to read a bound from JSON data: by the declared subtype (``Range[date]``)
+    with pydantic, else by inference (``_infer_bound``)."""
+    args = [arg for arg in get_args(source) if arg is not Any]
+    if len(args) == 1:
+        from pydantic import TypeAdapter
+
+        adapter = TypeAdapter(args[0])
+        return lambda bound: None if bound is None else adapter.validate_python(bound)
+    return lambda bound: _infer_bound(bound) if isinstance(bound, str) else bound
+
+
+def _text_bound(text: str, parse: Callable[[Any], Any]) -> Any:
+    if text.startswith('"'):
+        text = re.sub(r"\\(.)", r"\1", text[1:-1])
+    elif not text:
+        return None
+    elif re.fullmatch(r"[+-]?\d+", text):
+        return parse(int(text))
+    return parse(text)
+
+
+def _as_range(value: Any, cls: Any, parse: Callable[[Any], Any]) -> Optional[Any]:
+    """``value`` (any accepted input form) as ``cls``, or None if it is none of them."""
+    if isinstance(value, _PgRange):
+        if value.isempty:
+            return cls(empty=True)
+        return value if type(value) is cls else cls(value.lower, value.upper, value.bounds)
+    if isinstance(value, (tuple, list)):
+        if len(value) in (2, 3):
+            return cls(*value)
+        return cls(empty=True) if len(value) == 0 else None
+    if isinstance(value, dict) and value.keys() == {"lower", "upper", "bounds"}:  # range_to_json
+        return cls(parse(value.get("lower")), parse(value.get("upper")), value.get("bounds", "[)"))
+    if isinstance(value, str):
+        if value.strip().lower() == "empty":
+            return cls(empty=True)
+        match = _RANGE_TEXT.fullmatch(value)
+        if match:
+            lower, upper = (_text_bound(match.group(i), parse) for i in (2, 3))
+            return cls(lower, upper, match.group(1) + match.group(4))
+    return None
 
 
 def _step(bound: Any) -> Any:
@@ -294,3 +364,34 @@ class TupleRangeAdapter(BaseSQLTypeAdapter):
             if upper is not None and not value.upper_inc and not _is_infinity(upper):
                 upper = upper - step
         return (lower, upper)
+
+
+#: SQLSTATEs with which the server refuses a range sent for a composite column:
+#: invalid_text_representation (unknown-typed text: "malformed record literal") and
+#: datatype_mismatch (a typed range: "is of type item but expression is of type int4range")
+RANGE_TUPLE_SQLSTATES = frozenset({"22P02", "42804"})
+
+
+def range_tuple_hint(original: Any, sent: Any, context: Optional[str]) -> Optional[str]:
+    """Why the server refused a README range tuple, for the error message (error path only).
+
+    A 2-field composite dumps, through a model, as a plain 2-tuple; when both items read
+    as range bounds (``Item(None, 3)``: unbounded lower, upper 3) it is sent as a range and
+    the server refuses it. ``original`` / ``sent`` are the parameters before and after the
+    tuple conversion; ``context`` the server's CONTEXT line ("... parameter $3 = ...").
+    """
+    if isinstance(original, dict):
+        pairs = [(f"%({key})s", value, sent.get(key)) for key, value in original.items()]
+    else:
+        pairs = [(f"${index + 1}", value, new) for index, (value, new) in enumerate(zip(original, sent))]
+    converted = [(label, value, new) for label, value, new in pairs if type(value) is tuple and new is not value]
+    named = re.search(r"\$(\d+)", context or "")
+    if named and not isinstance(original, dict):
+        converted = [item for item in converted if item[0] == f"${named.group(1)}"]
+    if not converted:
+        return None
+    label, value, new = converted[0]
+    return (f"parameter {label}: the tuple {value!r} was sent as the range {new!r}, since a 2-tuple of "
+            "range bounds (None = unbounded) stands for a range (the README's `date_range: tuple`). "
+            "If the column is a composite type, pass the NamedTuple instance itself (raw SQL), or see "
+            "'Composite caveat' in docs/types.md.")

@@ -237,7 +237,14 @@ class PostgresBackend(
         query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))
         self._log_statement(query, values)
         cursor = take_cursor(connection)  # see cursor_reuse: kept only after a success
-        cursor.execute(query, values)
+        try:
+            cursor.execute(query, values)
+        except Exception as exc:
+            # error path only: name the parameter psycopg could not convert (backend_base)
+            error = self._statement_error(exc, cursor, values, params)
+            if error is None:
+                raise
+            raise error from exc
         data = None
         if want_rows:
             columns = result_columns(cursor)
@@ -255,7 +262,13 @@ class PostgresBackend(
             adapted = self._adapt_many(params_list)
             with self._borrowed() as connection:
                 with connection.cursor() as cursor:
-                    cursor.executemany(query, adapted)
+                    try:
+                        cursor.executemany(query, adapted)
+                    except Exception as exc:
+                        error = self._rows_error(exc, cursor, adapted)
+                        if error is None:
+                            raise
+                        raise error from exc
                     return QueryResult(affected_rows=cursor.rowcount, duration=time.perf_counter() - start)
         except ConnectionError:
             raise

@@ -96,7 +96,7 @@ class BulkMixin:
                     flat[index] = suggestion[0].to_database(value, suggestion[1])
         head, tail = self._insert_sql_parts(options.table, options.schema_name, columns, options.returning_columns)
         adapters = _normalise_adapters(options.column_adapters)
-        return self._run_insert(head, tail, flat, len(columns), adapters, options.column_mapping)
+        return self._run_insert(head, tail, flat, len(columns), adapters, options.column_mapping, columns)
 
     def _bulk_insert_expressions(self, options: Any) -> QueryResult:
         chunks = chunk_rows(options.rows, len(options.columns))
@@ -121,7 +121,8 @@ class BulkMixin:
         return head, tail
 
     def _run_insert(self, head: str, tail: str, flat: List[Any], width: int,
-                          adapters: Optional[Dict[str, Any]], mapping: Optional[Dict[str, str]]) -> QueryResult:
+                          adapters: Optional[Dict[str, Any]], mapping: Optional[Dict[str, str]],
+                          columns: Sequence[str] = ()) -> QueryResult:
         """INSERT the rows whose values are ``flat`` (``width`` per row) in statements of
         ``rows_per_statement`` rows, all sent in one pipeline, in one transaction if none is
         open (all or nothing). RETURNING rows come back in input order: one cursor per
@@ -145,12 +146,18 @@ class BulkMixin:
                     own = len(batches) > 1 and connection.info.transaction_status == _IDLE
                     with connection.transaction() if own else nullcontext():
                         with connection.pipeline() if len(batches) > 1 and _PIPELINE else nullcontext():
-                            for batch in batches:
+                            for number, batch in enumerate(batches):
                                 query = insert_values_sql(head, len(batch) // width, width, tail)
                                 self._log_statement(query[:200], batch[:20])  # type: ignore[attr-defined]
                                 cursor = psycopg.RawCursor(connection)
                                 cursors.append(cursor)
-                                cursor.execute(query, batch, prepare=False)
+                                try:
+                                    cursor.execute(query, batch, prepare=False)
+                                except Exception as exc:
+                                    error = self._insert_value_error(exc, cursor, batch, number * per, width, columns)
+                                    if error is None:
+                                        raise
+                                    raise error from exc
                     for cursor in cursors:
                         if data is not None:
                             data.extend(self._rows_to_dicts(  # type: ignore[attr-defined]
@@ -164,6 +171,18 @@ class BulkMixin:
             raise
         except BaseException as exc:
             raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
+
+    def _insert_value_error(self, exc: BaseException, cursor: Any, batch: List[Any], offset: int,
+                            width: int, columns: Sequence[str]) -> Optional[BaseException]:
+        """Error path of a multi-row INSERT: name the row and column of a value psycopg
+        could not convert (``backend_base._rows_error``); ``offset`` is the batch's first
+        value in the whole input."""
+        def describe(_: int, index: int) -> str:
+            position = offset + index
+            column = columns[position % width] if columns else f"#{position % width + 1}"
+            return f"row {position // width + 1}, column {column!r}"
+
+        return self._rows_error(exc, cursor, [batch], describe)  # type: ignore[attr-defined]
 
     # -- COPY FROM STDIN ------------------------------------------------------
     def copy_records(self, table: str, rows: Sequence[Any], columns: Optional[Sequence[str]] = None,
@@ -290,7 +309,13 @@ class BulkMixin:
         try:
             with self._borrowed() as connection:  # type: ignore[attr-defined]
                 with connection.cursor() as cursor:
-                    cursor.executemany(query, adapted, returning=True)
+                    try:
+                        cursor.executemany(query, adapted, returning=True)
+                    except Exception as exc:
+                        error = self._rows_error(exc, cursor, adapted)  # type: ignore[attr-defined]
+                        if error is None:
+                            raise
+                        raise error from exc
                     while True:
                         columns = result_columns(cursor)
                         rows = cursor.fetchall() if columns is not None else []
