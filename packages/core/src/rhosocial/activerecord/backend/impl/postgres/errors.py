@@ -296,6 +296,24 @@ def transaction_error_class(cls: Type[DatabaseError]) -> Type[DatabaseError]:
         return combined
 
 
+def __getattr__(name: str) -> Any:
+    """``TransactionIntegrityError`` & co. for a process that has not raised one yet.
+
+    The combined classes are made on first use; unpickling such an error in another
+    process (multiprocessing, a task queue) looks the class up here by name before this
+    process ever made it (PEP 562 module ``__getattr__``).
+    """
+    prefix = "Transaction"
+    if name.startswith(prefix) and len(name) > len(prefix):
+        import rhosocial.activerecord.backend.errors as core_errors
+
+        base_name = name[len(prefix):]
+        base = globals().get(base_name, getattr(core_errors, base_name, None))
+        if isinstance(base, type) and issubclass(base, DatabaseError):
+            return transaction_error_class(base)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def is_retryable(exc: BaseException) -> bool:
     """True for errors where re-running the whole transaction is the remedy."""
     return isinstance(exc, (SerializationError, DeadlockError))
