@@ -17,9 +17,10 @@ number for a bytea column, or a date for a uuid. Per column kind, then:
   kinds not classified here (numpy's bool, user classes) keep psycopg's own handling.
 * ``BINARY_SAFE``: the Python types the column's binary dumper is made for; anything
   else sends the batch as text.
-* ``TEXT_KINDS``: text-like columns take ints, bools and UUIDs too, converted to the
-  text the server's cast gives (``true``, the dashed UUID); floats, decimals, dates and
-  other kinds are refused there, since their text depends on server settings
+* ``TEXT_KINDS``: text-like columns (and arrays of them) take ints, decimals, bools and
+  UUIDs too, converted to the text the server's cast gives (``true``, the dashed UUID,
+  ``100`` for ``Decimal("1E+2")``); floats, dates and other kinds are refused there,
+  since their text depends on server settings
   (``extra_float_digits``, ``DateStyle``, ``IntervalStyle``, ``TimeZone``).
 
 Deliberately lenient: json and jsonb columns take any value psycopg's JSON dumper takes
@@ -39,7 +40,8 @@ from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 from rhosocial.activerecord.backend.errors import QueryError
 
-__all__ = ["ACCEPTED", "ARRAY_ELEMENTS", "BINARY_SAFE", "CopyValueError", "TEXT_KINDS", "kind_of", "to_text"]
+__all__ = ["ACCEPTED", "ARRAY_ELEMENTS", "BINARY_SAFE", "CopyValueError", "TEXT_CONVERTED", "TEXT_KINDS",
+           "column_type_name", "kind_of", "to_text"]
 
 BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, TEXT, OID = 16, 17, 18, 19, 20, 21, 23, 25, 26
 FLOAT4, FLOAT8, CIDR, INET, MACADDR, MACADDR8, BPCHAR, VARCHAR = 700, 701, 650, 869, 829, 774, 1042, 1043
@@ -60,10 +62,10 @@ _TEMPORAL_DAY = frozenset({"date", "datetime", "str"})
 ACCEPTED: Dict[int, FrozenSet[str]] = {
     INT2: _NUMBER, INT4: _NUMBER, INT8: _NUMBER, OID: _NUMBER, FLOAT4: _NUMBER, FLOAT8: _NUMBER, NUMERIC: _NUMBER,
     BOOL: frozenset({"bool", "str"}),
-    TEXT: frozenset({"str", "integer", "bool", "uuid"}),
-    VARCHAR: frozenset({"str", "integer", "bool", "uuid"}),
-    BPCHAR: frozenset({"str", "integer", "bool", "uuid"}),
-    NAME: frozenset({"str", "integer", "uuid"}),  # a bool's cast to name is 't', to text 'true'
+    TEXT: frozenset({"str", "integer", "decimal", "bool", "uuid"}),
+    VARCHAR: frozenset({"str", "integer", "decimal", "bool", "uuid"}),
+    BPCHAR: frozenset({"str", "integer", "decimal", "bool", "uuid"}),
+    NAME: frozenset({"str", "integer", "decimal", "uuid"}),  # a bool's cast to name is 't', to text 'true'
     MONEY: frozenset({"decimal", "str"}),  # psycopg sends a small int as int2, which has no cast to money
     CHAR: frozenset({"str"}),
     BYTEA: frozenset({"bytes", "str"}),
@@ -73,9 +75,28 @@ ACCEPTED: Dict[int, FrozenSet[str]] = {
     UUID: frozenset({"uuid", "str"}),
     INET: frozenset({"net", "str"}), CIDR: frozenset({"net", "str"}),
     MACADDR: frozenset({"str"}), MACADDR8: frozenset({"str"}),
+    # ranges: a psycopg Range (not classified here), a tuple (our README spelling), or text
+    **{oid: frozenset({"array", "str"}) for oid in (3904, 3926, 3906, 3908, 3910, 3912)},
 }
 #: the columns whose non-str values are converted to the server's text (``to_text``)
 TEXT_KINDS = frozenset({TEXT, VARCHAR, BPCHAR, NAME})
+#: the kinds of value ``to_text`` converts (their text does not depend on server settings)
+TEXT_CONVERTED = frozenset({"bool", "integer", "decimal", "uuid"})
+
+#: names for error messages
+_TYPE_NAMES = {
+    BOOL: "boolean", BYTEA: "bytea", CHAR: '"char"', NAME: "name", INT8: "bigint", INT2: "smallint", INT4: "integer",
+    TEXT: "text", OID: "oid", FLOAT4: "real", FLOAT8: "double precision", CIDR: "cidr", INET: "inet",
+    MACADDR: "macaddr", MACADDR8: "macaddr8", BPCHAR: "character", VARCHAR: "character varying", MONEY: "money",
+    DATE: "date", TIME: "time", TIMESTAMP: "timestamp", TIMESTAMPTZ: "timestamptz", INTERVAL: "interval",
+    TIMETZ: "timetz", NUMERIC: "numeric", UUID: "uuid", 3904: "int4range", 3926: "int8range",
+    3906: "numrange", 3908: "tsrange", 3910: "tstzrange", 3912: "daterange",
+}
+
+
+def column_type_name(kind: int) -> str:
+    """The SQL name of a column type, for messages (``type oid N`` when not listed)."""
+    return _TYPE_NAMES.get(kind, f"type oid {kind}")
 
 _NET = (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Interface, ipaddress.IPv6Interface,
         ipaddress.IPv4Network, ipaddress.IPv6Network)
@@ -142,4 +163,18 @@ def to_text(value: Any) -> Any:
         return str(int(value))
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, Decimal):
+        return _numeric_text(value)
     return value
+
+
+def _numeric_text(value: Decimal) -> str:
+    """``numeric_out``: positional notation keeping the scale (``1.50``, ``100`` for
+    ``1E+2``), no negative zero, ``NaN`` / ``Infinity`` spelt as PostgreSQL spells them."""
+    if value.is_nan():
+        return "NaN"
+    if value.is_infinite():
+        return "-Infinity" if value < 0 else "Infinity"
+    if value.is_zero():
+        value = abs(value)
+    return format(value, "f")

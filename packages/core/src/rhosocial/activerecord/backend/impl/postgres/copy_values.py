@@ -44,7 +44,7 @@ from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
-from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Json
@@ -58,15 +58,18 @@ from .copy_types import (
     CHAR,
     DATE,
     FLOAT4,
+    FLOAT8,
     INT2,
     INT4,
     INT8,
     NUMERIC,
+    TEXT_CONVERTED,
     TEXT_KINDS,
     TIMESTAMP,
     TIMESTAMPTZ,
     CopyValueError,
     accepts,
+    column_type_name,
     kind_of,
     to_text,
 )
@@ -86,7 +89,7 @@ FIX_KINDS = frozenset(ACCEPTED) | frozenset(ARRAY_ELEMENTS) | {JSON, JSONB, JSON
 #: fixes that stand for the server's cast: needed in text format too (the server's
 #: date/timestamp input ignores an offset in the text; a float's text has 17 digits; a
 #: UUID's text in psycopg has no dashes, a bool's is ``t``)
-_CAST_KINDS = frozenset({DATE, TIMESTAMP, NUMERIC}) | TEXT_KINDS
+_CAST_KINDS = frozenset({DATE, TIMESTAMP, NUMERIC, FLOAT4, FLOAT8}) | TEXT_KINDS
 
 
 class UnknownSessionTimeZone(QueryError):
@@ -124,24 +127,23 @@ def _unknown_zone() -> UnknownSessionTimeZone:
         "(e.g. 'Etc/GMT-3' rather than 'UTC+3') or pass values of the column's own kind")
 
 
-def _refuse_foreign(values: Sequence[Any], kind: int, column: str) -> None:
+def _refuse_foreign(types: Set[type], kind: int, column: str, top_types: Optional[Set[type]] = None) -> None:
     """CopyValueError for a value of a kind the column does not take (``copy_types``), in
-    either format: binary would misread it, text would store the text psycopg made of it."""
-    accepted = ACCEPTED.get(kind)
-    if accepted is None:
-        element = ARRAY_ELEMENTS.get(kind)
-        if element is None:
-            return
-        for python_type in set(map(type, values)):
+    either format: binary would misread it, text would store the text psycopg made of it.
+    ``types``: the column's value types (its array leaves' for an array column, whose own
+    value types are ``top_types``)."""
+    if top_types is not None:
+        for python_type in top_types:
             if kind_of(python_type) not in (None, "array", "str"):
-                raise _foreign(column, python_type, f"an array ({element} elements)")
-        values, kind = list(_leaves(values)), element
-    for python_type in set(map(type, values)) - {type(None)}:
-        if not accepts(kind, kind_of(python_type)):
-            raise _foreign(column, python_type, _COLUMN_WORDS.get(kind, f"type oid {kind}"))
+                raise _foreign(column, python_type, f"{column_type_name(kind)}[]")
+    if kind not in ACCEPTED:
+        return
+    for python_type in types:
+        if python_type is not _NONE and not accepts(kind, kind_of(python_type)):
+            raise _foreign(column, python_type, column_type_name(kind))
 
 
-_COLUMN_WORDS = {DATE: "date", TIMESTAMP: "timestamp", TIMESTAMPTZ: "timestamptz", NUMERIC: "numeric", BOOL: "boolean"}
+_NONE = type(None)
 
 
 def _foreign(column: str, python_type: type, column_type: Any) -> CopyValueError:
@@ -155,86 +157,98 @@ _NUL_KINDS = TEXT_KINDS | {CHAR}
 _NUL_MESSAGE = "PostgreSQL text fields cannot contain NUL (0x00) bytes"  # psycopg's INSERT wording
 
 
-def _refuse_nul(values: Sequence[Any], kind: int, column: str) -> None:
+def _refuse_nul(values: Sequence[Any], types: Set[type], kind: int, column: str, array: bool = False) -> None:
     """The INSERT path's NUL error for a text-like column (``DataError``, sqlstate 22021).
 
     One join of the column's strings and one C-level search: a NUL cannot arise from
     joining strings that hold none, so the common case costs no Python loop per value.
+    ``values`` are an array column's leaves when ``array``.
     """
-    element = ARRAY_ELEMENTS.get(kind)
-    if element in _NUL_KINDS:
-        values = list(_leaves(values))
-    elif kind not in _NUL_KINDS:
+    if kind not in _NUL_KINDS or str not in types:
         return
-    if "\x00" not in "".join(filter(str.__instancecheck__, values)):
+    strings = values if types == {str} else filter(str.__instancecheck__, values)
+    if "\x00" not in "".join(strings):
         return
     row = next(i for i, v in enumerate(values) if isinstance(v, str) and "\x00" in v)
-    where = f"row {row + 1}, " if element is None else ""  # array leaves: no row number
+    where = "" if array else f"row {row + 1}, "  # array leaves: no row number
     text = f"copy_records: {where}column {column!r}: {_NUL_MESSAGE}"
     raise with_diagnostics(DataError(text), PostgresErrorInfo(sqlstate="22021", message=text, column_name=column))
 
 
-def _needs_fix(values: Sequence[Any], kind: int, binary: bool) -> bool:
+def _needs_fix(values: Sequence[Any], types: Set[type], kind: int, binary: bool) -> bool:
     """Whether some value of a column of type ``kind`` needs its fix (``_fixer``); in binary,
-    ValueError when the column cannot go in binary for this batch (module docstring)."""
-    if kind == JSON_ARRAY or kind == JSONB_ARRAY:
-        if any(map(str.__instancecheck__, _leaves(values))):
-            raise ValueError("JSON text inside a json array: sent as text, for the server to parse")
-        return False
-    element = ARRAY_ELEMENTS.get(kind)
-    if element is not None:  # arrays: their elements are checked as scalars; nothing is fixed
-        if binary and set(map(type, values)) - {list, tuple, type(None)}:
-            raise ValueError("array literal text for an array column: sent as text, for the server to parse")
-        _needs_fix(list(_leaves(values)), element, binary)  # raises what a scalar would raise
-        return False
+    ValueError when the column cannot go in binary for this batch (module docstring).
+    ``types`` is the set of the values' types (computed once per column by the caller)."""
     limits = _RANGES.get(kind)
     if limits is not None:
         # only plain ints are range-checked here; anything else (bool, numpy integers, floats,
         # Decimal, str) goes as text, where the server parses, casts and range-checks it
-        if set(map(type, values)) - _PLAIN_INT:
+        if types - _PLAIN_INT:
             raise ValueError("a value other than an int for an integer column: sent as text")
-        integers = [value for value in values if value is not None]
-        if integers and (min(integers) < limits[0] or max(integers) > limits[1]):
-            raise ValueError("an integer out of its column's range: sent as text, for the server to reject")
+        if int in types:
+            integers = [value for value in values if value is not None]
+            if min(integers) < limits[0] or max(integers) > limits[1]:
+                raise ValueError("an integer out of its column's range: sent as text, for the server to reject")
         return False
-    if kind == FLOAT4:
-        if set(map(type, values)) - _PLAIN_FLOAT:
+    if kind == FLOAT4 and binary:
+        if types - _PLAIN_FLOAT:
             raise ValueError("a value other than a float for a real column: sent as text")
         magnitudes = [abs(value) for value in values if value]  # zero and None need no check
         if any(_FLOAT4_MAX < m < math.inf or m < _FLOAT4_TINY for m in magnitudes):
             raise ValueError("a float beyond real (overflow or underflow): sent as text, for the server to reject")
         return False
+    if kind == FLOAT4 or kind == FLOAT8:
+        if binary and _binary_unsafe(types, kind):
+            raise ValueError("a value other than a float or int for a double column: sent as text")
+        return any(issubclass(t, Decimal) for t in types)  # the numeric -> float cast (text)
     if kind == BOOL:
-        if set(map(type, values)) - {bool, type(None)}:
+        if types - {bool, _NONE}:
             raise ValueError("a non-bool for a bool column: sent as text, for the server to parse")
         return False
     if kind in TEXT_KINDS:
-        others = set(map(type, values)) - {str, type(None)}
-        converted = {t for t in others if kind_of(t) in ("bool", "integer", "uuid")}
+        others = types - {str, _NONE}
+        converted = {t for t in others if kind_of(t) in TEXT_CONVERTED}
         if binary and others - converted:  # kinds not classified (an Enum...): psycopg's text
             raise ValueError("a value of an unclassified type for a text column: sent as text")
         return bool(converted)
-    if binary and _binary_unsafe(values, kind):
+    if binary and _binary_unsafe(types, kind):
         raise ValueError("a value its column's binary dumper would misread: sent as text")
     if kind == NUMERIC:
-        return any(map(float.__instancecheck__, values))  # numpy's float64 is a float too
+        return any(issubclass(t, float) for t in types)  # numpy's float64 is a float too
     if kind == DATE:
-        return any(map(_dt.datetime.__instancecheck__, values))
+        return any(issubclass(t, _dt.datetime) for t in types)
     if kind == TIMESTAMPTZ or kind == TIMESTAMP:
+        if not any(issubclass(t, _dt.datetime) for t in types):
+            return False
         zones = {value.tzinfo for value in values if isinstance(value, _dt.datetime)}
         return None in zones if kind == TIMESTAMPTZ else bool(zones - {None})
     if kind == JSON or kind == JSONB:
-        return str in set(map(type, values))
+        return str in types
     return False
 
 
-def _binary_unsafe(values: Iterable[Any], kind: int) -> bool:
+def _array_needs_fix(values: Sequence[Any], top_types: Set[type], leaves: List[Any], leaf_types: Set[type],
+                     kind: int, binary: bool) -> bool:
+    """``_needs_fix`` for an array column: its elements are checked as scalars; only the
+    text conversions (``to_text``, element by element) are applied inside arrays."""
+    if kind == JSON_ARRAY or kind == JSONB_ARRAY:
+        if str in leaf_types:
+            raise ValueError("JSON text inside a json array: sent as text, for the server to parse")
+        return False
+    if binary and top_types - {list, tuple, _NONE}:
+        raise ValueError("array literal text for an array column: sent as text, for the server to parse")
+    element = ARRAY_ELEMENTS[kind]
+    needs = _needs_fix(leaves, leaf_types, element, binary)  # raises what a scalar would raise
+    return needs and element in TEXT_KINDS
+
+
+def _binary_unsafe(types: Set[type], kind: int) -> bool:
     """Whether some value is not of a type the column's binary dumper is made for (bool is
     an int but no number to PostgreSQL)."""
     safe = BINARY_SAFE.get(kind)
     if safe is None:
         return False
-    return any(t is not type(None) and (not issubclass(t, safe) or t is bool) for t in set(map(type, values)))
+    return any(t is not _NONE and (not issubclass(t, safe) or t is bool) for t in types)
 
 
 def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
@@ -272,6 +286,20 @@ def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
             return value
     elif kind in TEXT_KINDS:
         return to_text
+    elif kind == FLOAT8 or kind == FLOAT4:
+        # an INSERT casts a Decimal numeric -> float: correctly rounded from its digits (as
+        # float() and the server's strtof are), and numeric has no negative zero
+        def fix(value: Any) -> Any:
+            if isinstance(value, Decimal) and value.is_finite():
+                if value.is_zero():
+                    return Decimal(0)
+                return float(value) if kind == FLOAT8 else value
+            return value
+    elif ARRAY_ELEMENTS.get(kind) in TEXT_KINDS:
+        def fix(value: Any) -> Any:
+            if isinstance(value, (list, tuple)):
+                return [fix(item) for item in value]
+            return to_text(value)
     else:  # json / jsonb: a str is JSON text, as for a normal INSERT parameter
         def fix(value: Any) -> Any:
             if type(value) is str:
@@ -291,10 +319,20 @@ def prepare_rows(rows: Sequence[Any], kinds: Sequence[Tuple[int, int]], binary: 
     fixes = []
     for i, kind in kinds:
         values = list(map(itemgetter(i), rows))
+        types = set(map(type, values))
         name = names[i] if i < len(names) else f"#{i + 1}"
-        _refuse_foreign(values, kind, name)
-        _refuse_nul(values, kind, name)
-        if (binary or kind in _CAST_KINDS) and _needs_fix(values, kind, binary):
+        if kind in ARRAY_ELEMENTS or kind == JSON_ARRAY or kind == JSONB_ARRAY:
+            leaves = list(_leaves(values))
+            leaf_types = set(map(type, leaves))
+            element = ARRAY_ELEMENTS.get(kind, kind)
+            _refuse_foreign(leaf_types, element, name, types)
+            _refuse_nul(leaves, leaf_types, element, name, array=True)
+            if (binary or element in _CAST_KINDS) and _array_needs_fix(values, types, leaves, leaf_types, kind, binary):
+                fixes.append((i, _fixer(kind, timezone)))
+            continue
+        _refuse_foreign(types, kind, name)
+        _refuse_nul(values, types, kind, name)
+        if (binary or kind in _CAST_KINDS) and _needs_fix(values, types, kind, binary):
             fixes.append((i, _fixer(kind, timezone)))
     if fixes:
         fixed = []
