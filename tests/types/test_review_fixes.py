@@ -245,3 +245,20 @@ def test_registered_enums_keep_their_dumpers(db):
     # typed parameters: the enum oid, so no cast is needed for enum-only operators
     assert db.fetch("SELECT pg_typeof(%s)::text AS t, %s::text AS v", (Mood.SAD, Shade.light)) == [
         {"t": mood, "v": "light"}]
+
+
+
+def test_aware_instants_beyond_the_sentinels_store_infinity(db):
+    """datetime.max in New York is 04:59 UTC on 10000-01-01: stored as a timestamp it could
+    not be loaded again ("timestamp too large"); it is infinity, as the UTC sentinel is.
+    datetime.min at +05:00 (before 0001-01-01 UTC) is -infinity; at -05:00 an ordinary value."""
+    from zoneinfo import ZoneInfo
+
+    table = db.table("tsx", "k int, at timestamptz")
+    beyond_max = datetime.max.replace(tzinfo=ZoneInfo("America/New_York"))
+    before_min = datetime.min.replace(tzinfo=timezone(timedelta(hours=5)))
+    inside = datetime.min.replace(tzinfo=timezone(timedelta(hours=-5)))
+    for k, value in enumerate((beyond_max, before_min, inside)):
+        db.execute(f'INSERT INTO "{table}" (k, at) VALUES (%s, %s)', (k, value))
+    rows = db.fetch(f'SELECT k, at::text AS t FROM "{table}" ORDER BY k')
+    assert [r["t"] for r in rows] == ["infinity", "-infinity", "0001-01-01 05:00:00+00"]

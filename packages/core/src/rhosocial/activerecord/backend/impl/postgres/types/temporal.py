@@ -11,8 +11,10 @@ PostgreSQL         date                              timestamp / timestamptz
 ``'-infinity'``    ``date.min`` (0001-01-01)         ``datetime.min`` (tz: UTC for tstz)
 =================  ================================  =================================
 
-An aware datetime is a sentinel only when it is that instant (UTC midnight of
-0001-01-01, ...): ``datetime(1, 1, 1, tzinfo=UTC-5)`` is an ordinary value.
+An aware datetime is a sentinel when it is that instant (UTC midnight of
+0001-01-01, ...) or beyond it, where Python could not read it back
+(``datetime.max`` in New York): ``datetime(1, 1, 1, tzinfo=UTC-5)`` is an
+ordinary value (05:00 UTC).
 The price: the real dates 0001-01-01 and 9999-12-31 (and the datetimes at the
 very ends of Python's range) are stored as -infinity / infinity.
 
@@ -144,12 +146,14 @@ class InfDatetimeDumper(_SentinelDumper, _dt.DatetimeDumper):
 
     def dump(self, obj: datetime) -> Any:
         # aware values: the sentinels are the *instants* datetime.max/min UTC (as documented;
-        # 0001-01-01 00:00-05:00 is 05:00 UTC, an ordinary value). Equal instants have local
-        # years 1 / 9999 in any zone, so the year test keeps the common case to one read.
+        # 0001-01-01 00:00-05:00 is 05:00 UTC, an ordinary value), and instants beyond them
+        # (datetime.max in New York is 04:59 UTC on 10000-01-01): stored as such, they could
+        # not be read back into a datetime. Such instants have local years 1 / 9999 in any
+        # zone, so the year test keeps the common case to one read.
         if obj.year in (1, 9999):
-            if obj == TIMESTAMPTZ_INFINITY:
+            if obj >= TIMESTAMPTZ_INFINITY:
                 return self._infinity
-            if obj == TIMESTAMPTZ_NEG_INFINITY:
+            if obj <= TIMESTAMPTZ_NEG_INFINITY:
                 return self._neg_infinity
         return self._dump(obj)
 
