@@ -200,3 +200,15 @@ async def test_prepare_threshold(backend_factory, threshold):
         assert rows == [{"c": 0}]  # None: never prepared server-side (PgBouncer transaction mode)
     else:
         assert rows[0]["c"] >= 1
+
+
+async def test_execute_many_is_all_or_nothing_outside_a_transaction(db, table):
+    """In autocommit each pipelined set committed by itself: a unique violation in the
+    third set left the first two stored. Inside a transaction nothing changes: the failure
+    aborts it, as any statement's would."""
+    await db.execute(f'CREATE TABLE "{table}" (k int PRIMARY KEY)')
+    with pytest.raises(IntegrityError):
+        await db.execute_many(f'INSERT INTO "{table}" (k) VALUES (%s)', [(1,), (2,), (1,)])
+    assert (await db.execute(f'SELECT count(*) AS n FROM "{table}"', options=DQL)).data == [{"n": 0}]
+    assert (await db.execute_many(f'INSERT INTO "{table}" (k) VALUES (%s)', [(1,), (2,)])).affected_rows == 2
+    assert (await db.execute(f'SELECT count(*) AS n FROM "{table}"', options=DQL)).data == [{"n": 2}]

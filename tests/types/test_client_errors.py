@@ -58,9 +58,9 @@ def test_model_save_and_batches_name_the_parameter(db):
     with pytest.raises(DataError) as info:
         db.run(M.bulk_create([M(tx="a"), M(tx="b"), M(tx=SURROGATE)]))
     _assert_named(info.value, "row 3, column 'tx'", "str", UnicodeEncodeError)
-    # executemany is pipelined in autocommit: its first set was sent (and committed) before
-    # the second failed to convert; bulk_create stored nothing
-    assert db.fetch(f'SELECT tx FROM "{table}"') == [{"tx": "ok"}]
+    # all or nothing: execute_many and bulk_create run in a transaction of their own (in
+    # autocommit the first set of the pipelined executemany had been committed alone)
+    assert db.fetch(f'SELECT tx FROM "{table}"') == []
 
 
 def test_server_and_programming_errors_are_unchanged(db):

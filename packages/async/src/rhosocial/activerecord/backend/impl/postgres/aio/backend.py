@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from typing import Any, Dict, List, Optional, Tuple
 
 import psycopg
@@ -42,6 +43,7 @@ from .writes import AsyncWriteAdaptersMixin
 __all__ = ["AsyncPostgresBackend"]
 
 _DQL = StatementType.DQL
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 _DDL_OPTIONS = ExecutionOptions(stmt_type=StatementType.DDL)
 
 
@@ -254,13 +256,19 @@ class AsyncPostgresBackend(
         return result
 
     async def execute_many(self, sql: str, params_list: List[Any]) -> Optional[QueryResult]:
-        """One statement, many parameter sets: psycopg's pipelined ``executemany``."""
+        """One statement, many parameter sets: psycopg's pipelined ``executemany``.
+
+        All or nothing: outside a transaction the sets run in one transaction of their own
+        (in autocommit each would commit by itself, and a failing set would leave the ones
+        before it committed); inside one, a failure aborts it as any statement's would.
+        """
         start = time.perf_counter()
         try:
             query, _ = self._prepare_sql_and_params(sql, ())
             adapted = self._adapt_many(params_list)
             async with self._borrowed() as connection:
-                async with connection.cursor() as cursor:
+                own = len(adapted) > 1 and connection.info.transaction_status == _IDLE
+                async with connection.transaction() if own else nullcontext(), connection.cursor() as cursor:
                     try:
                         await cursor.executemany(query, adapted)
                     except Exception as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from typing import Any, Dict, List, Optional, Tuple
 
 import psycopg
@@ -44,6 +45,7 @@ from .writes import WriteAdaptersMixin
 __all__ = ["PostgresBackend"]
 
 _DQL = StatementType.DQL
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 _DDL_OPTIONS = ExecutionOptions(stmt_type=StatementType.DDL)
 
 
@@ -255,13 +257,19 @@ class PostgresBackend(
         return result
 
     def execute_many(self, sql: str, params_list: List[Any]) -> Optional[QueryResult]:
-        """One statement, many parameter sets: psycopg's pipelined ``executemany``."""
+        """One statement, many parameter sets: psycopg's pipelined ``executemany``.
+
+        All or nothing: outside a transaction the sets run in one transaction of their own
+        (in autocommit each would commit by itself, and a failing set would leave the ones
+        before it committed); inside one, a failure aborts it as any statement's would.
+        """
         start = time.perf_counter()
         try:
             query, _ = self._prepare_sql_and_params(sql, ())
             adapted = self._adapt_many(params_list)
             with self._borrowed() as connection:
-                with connection.cursor() as cursor:
+                own = len(adapted) > 1 and connection.info.transaction_status == _IDLE
+                with connection.transaction() if own else nullcontext(), connection.cursor() as cursor:
                     try:
                         cursor.executemany(query, adapted)
                     except Exception as exc:
