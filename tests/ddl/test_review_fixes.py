@@ -1,8 +1,9 @@
 """Regression tests for the review of names, collations, trigger events, partition
 bounds and numeric typmods (each failed before its fix).
 
-* one rule for object names: a str is ONE identifier, as the core's CreateTable reads
-  it (a dot / a quote is part of the name); schema-qualified = TableExpression / tuple;
+* one rule for object names: a str is ONE identifier (a quote is part of the name, a
+  dot is refused: see test_review_fixes_3); schema-qualified = TableExpression / tuple,
+  a name containing a dot = 1-tuple, read like the core's CreateTable reads its str;
 * collations and operator classes are one identifier ("C.utf8" is not schema "C");
 * update_columns narrows the UPDATE event only (INSERT OR UPDATE OF "v");
 * partition bounds: only the sentinels are MINVALUE / MAXVALUE, inf / nan / bytes are literals;
@@ -69,9 +70,10 @@ def test_truncate_name_with_quote_empties_that_table_only(ddl):
 
 def _statements(d, name):
     query = QueryExpression(d, select=[Literal(d, 1)])
+    core = name[0] if isinstance(name, tuple) else name  # the core's CreateTable/DropTable take a str
     return [
-        CreateTableExpression(d, name, [ColumnDefinition("x", IntegerType())]),
-        DropTableExpression(d, name),
+        CreateTableExpression(d, core, [ColumnDefinition("x", IntegerType())]),
+        DropTableExpression(d, core),
         AlterTableExpression(d, name, [RowLevelSecurityAction(d, "ENABLE")]),
         CreateIndexExpression(d, "ix", name, ["x"]),
         DropIndexExpression(d, name),
@@ -85,8 +87,8 @@ def _statements(d, name):
     ]
 
 
-@pytest.mark.parametrize("name, quoted", [("sch.tbl", '"sch.tbl"'), ('we"ird', '"we""ird"'),
-                                          ('"a.b"', '"""a.b"""'), ("Mixed", '"Mixed"')])
+@pytest.mark.parametrize("name, quoted", [(("sch.tbl",), '"sch.tbl"'), ('we"ird', '"we""ird"'),
+                                          (('"a.b"',), '"""a.b"""'), ("Mixed", '"Mixed"')])
 def test_every_statement_reads_a_name_like_create_table(ddl, name, quoted):
     for expr in _statements(ddl.d, name):
         sql = ddl.sql(expr)
@@ -96,11 +98,12 @@ def test_every_statement_reads_a_name_like_create_table(ddl, name, quoted):
 
 def test_dotted_table_name_round_trip_on_the_server(ddl):
     ddl.run(_table(ddl, "a.b"))  # the core creates the table "a.b" ...
-    ddl.run(CreateIndexExpression(ddl.d, "ix_ab", "a.b", ["x"]))  # ... and every statement finds it
-    ddl.run(AlterTableExpression(ddl.d, "a.b", [RowLevelSecurityAction(ddl.d, "ENABLE")]))
-    ddl.run(CommentOnExpression(ddl.d, "TABLE", "a.b", "dotted"))
+    dotted = ("a.b",)  # ... and every statement finds it, named as a 1-tuple (a dotted str is refused)
+    ddl.run(CreateIndexExpression(ddl.d, "ix_ab", dotted, ["x"]))
+    ddl.run(AlterTableExpression(ddl.d, dotted, [RowLevelSecurityAction(ddl.d, "ENABLE")]))
+    ddl.run(CommentOnExpression(ddl.d, "TABLE", dotted, "dotted"))
     ddl.run(CommentOnExpression(ddl.d, "COLUMN", '"a.b".x', "col"))
-    ddl.run(TruncateExpression(ddl.d, "a.b"))
+    ddl.run(TruncateExpression(ddl.d, dotted))
     assert ddl.value("SELECT obj_description(%s::regclass, 'pg_class')", ('"a.b"',)) == "dotted"
     assert ddl.value("SELECT col_description(%s::regclass, 1)", ('"a.b"',)) == "col"
     ddl.run(DropTableExpression(ddl.d, "a.b"))

@@ -10,10 +10,11 @@
 * tables: PARTITION BY (see ``ddl_partition``), WITH (...), TABLESPACE, INHERITS.
 * triggers: see ``ddl_trigger``.
 * sequences: AS type (10), INCREMENT/START/CACHE/[NO] CYCLE, OWNED BY, ALTER, DROP.
-* TRUNCATE. (EXPLAIN options: see ``explain``.)
+* TRUNCATE (one name, or a list of names). (EXPLAIN options: see ``explain``.)
 
-Names are read by the shared rules in ``names`` (an object name is one
-identifier unless given schema-qualified as a TableExpression / tuple).
+Names are read by the shared rules in ``names`` (an object name is a str without
+a dot, or schema-qualified as a TableExpression / tuple; a tuple is always one name,
+only a list is several).
 
 Statements come back with their values inlined and no parameters: the server
 takes no bind parameters in DDL (see ``ddl_literals``).
@@ -30,7 +31,7 @@ from ._host import DialectHost
 from .ddl_literals import inlined
 from .ddl_trigger import PostgresTriggerDDLMixin
 from .explain import PostgresExplainDialectMixin
-from .names import catalog_name, operator_name, path_name
+from .names import catalog_name, object_names, operator_name, path_name
 
 _FK_MATCH = ("SIMPLE", "FULL")  # MATCH PARTIAL is in the standard, not in PostgreSQL
 _SEQUENCE_TYPES = ("smallint", "integer", "bigint")
@@ -262,8 +263,9 @@ class PostgresDDLMixin(PostgresTriggerDDLMixin, PostgresExplainDialectMixin, Dia
         return sql, ()
 
     def format_truncate_statement(self, expr: Any) -> Tuple[str, tuple]:
-        names = expr.table_name if isinstance(expr.table_name, (list, tuple)) else [expr.table_name]
-        sql = "TRUNCATE TABLE " + ", ".join(self.format_qualified_name(n) for n in names)
+        # Only a list is several tables; a tuple ("s", "t") is ONE schema-qualified name
+        # (reading it as two tables emptied public.s and public.t). See names.object_names.
+        sql = "TRUNCATE TABLE " + ", ".join(object_names(expr.table_name, "TRUNCATE's list of tables"))
         if expr.restart_identity:
             sql += " RESTART IDENTITY"
         if expr.cascade:

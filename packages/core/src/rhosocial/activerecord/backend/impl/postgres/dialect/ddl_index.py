@@ -20,7 +20,7 @@ from rhosocial.activerecord.backend.expression.core import Column
 
 from ._host import DialectHost
 from .ddl_literals import inlined
-from .names import catalog_name
+from .names import catalog_name, unqualified_name
 
 INDEX_METHODS = ("btree", "hash", "gist", "spgist", "gin", "brin")
 
@@ -71,7 +71,9 @@ class PostgresIndexDDLMixin(DialectHost):
         if expr.if_not_exists:
             self.require_capability("index_if_not_exists", "CREATE INDEX IF NOT EXISTS")
             parts.append("IF NOT EXISTS")
-        parts.append(self.format_identifier(expr.index_name))
+        # PostgreSQL puts the index in its table's schema: the name takes none (a dotted
+        # str is refused, as everywhere; a 1-tuple is a name containing a dot).
+        parts.append(unqualified_name(expr.index_name, "CREATE INDEX's index name"))
         parts.append("ON ONLY" if opts.get("only") else "ON")
         parts.append(self.format_qualified_name(expr.table_name))
         if expr.index_type:

@@ -1,13 +1,20 @@
 """How DDL reads the names it is given: one rule per kind of name, shared by every statement.
 
 * **Object names** (tables, indexes, views, sequences, types, domains, partitions,
-  a trigger's or policy's table, a foreign key's target): a ``str`` is ONE
-  identifier, exactly like the core's ``CreateTableExpression`` / ``DropTableExpression``
-  read it: a dot or a double quote is part of the name (``"sch.tbl"`` ->
-  ``"sch.tbl"``, ``'we"ird'`` -> ``"we""ird"``). A schema-qualified name is given
-  explicitly: a core ``TableExpression(d, "tbl", schema_name="sch")`` (what
-  CreateTable / DropTable take too) or a tuple ``("sch", "tbl")``. Reading the same
-  string two ways (CREATE TABLE one table, TRUNCATE another) is what this prevents.
+  a trigger's or policy's table, a foreign key's target): given as a bare ``str`` it
+  is ONE unqualified identifier, and a ``str`` holding a dot is REFUSED
+  (``ValueError``): ``"s1.mood"`` used to mean schema ``s1`` and, read as one
+  identifier, would silently create ``public."s1.mood"`` instead, so it is neither
+  split nor taken verbatim. A double quote is part of the name (``'we"ird'`` ->
+  ``"we""ird"``). Schema-qualified is explicit: a core
+  ``TableExpression(d, "tbl", schema_name="sch")`` or a tuple ``("sch", "tbl")``;
+  a name that really contains a dot is a 1-tuple ``("sch.tbl",)``.
+  (The core's own CreateTable / DropTable keep reading a str as one identifier,
+  dot included: they never reach these formatters.)
+* **A tuple is always ONE name** (its parts: schema, name); **only a list is several
+  names** (TRUNCATE's tables, SET CONSTRAINTS' constraints), each a str, tuple or
+  TableExpression. A list where one name is expected is refused, so a list and a
+  tuple can never be mistaken for each other.
 * **Paths** (``OWNED BY table.column``, ``COMMENT ON COLUMN table.column``,
   ``SET CONSTRAINTS schema.name``, a trigger function ``schema.fn``): the text is
   dotted by nature, so it is split on dots; a part containing a dot or a quote is
@@ -44,20 +51,68 @@ def _join(parts: Sequence[Any], what: str) -> str:
     return ".".join(quote_identifier(p) for p in parts)
 
 
-def object_name(name: Any) -> str:
-    """An object name: str = one identifier; TableExpression / tuple = schema-qualified."""
+def _dotted_refusal(name: str, what: str) -> ValueError:
+    try:
+        parts = split_path(name)
+    except ValueError:
+        parts = [p for p in name.split(".") if p]
+    schema, last = (parts[0], parts[-1]) if len(parts) > 1 else ("s1", name)
+    return ValueError(
+        f"{what} {name!r} is a str containing a dot: a str is one identifier, so it is refused rather than "
+        f"read either as schema {schema!r} or as an object literally named {name!r}. For schema {schema!r} "
+        f"pass {tuple(parts)!r} or TableExpression(d, {last!r}, schema_name={schema!r}); for a name that "
+        f"really contains a dot pass a 1-tuple {(name,)!r}")
+
+
+def _no_list(name: Any, what: str) -> None:
+    if isinstance(name, list):
+        raise ValueError(f"{what} is one name, got a list {name!r}: a list means several names; a "
+                         "schema-qualified name is a tuple ('schema', 'name') or a TableExpression")
+
+
+def object_name(name: Any, what: str = "an object name") -> str:
+    """One object name: a str = one identifier (a dot is refused: see the module doc);
+    a TableExpression or a tuple of 1 to 3 parts = that (schema-qualified) name."""
     from rhosocial.activerecord.backend.expression.core import TableExpression
 
     if isinstance(name, str):
+        if "." in name:
+            raise _dotted_refusal(name, what)
         return quote_identifier(name)
     if isinstance(name, TableExpression):
         if getattr(name, "alias", None):
             raise ValueError(f"a DDL object name takes no alias, got {name.alias!r}")
         schema = getattr(name, "schema_name", None)
-        return _join([schema, name.name] if schema else [name.name], "an object name")
-    if isinstance(name, (tuple, list)):
-        return _join(name, "an object name")
-    raise TypeError(f"an object name is a str, TableExpression or tuple of str, got {type(name).__name__}")
+        return _join([schema, name.name] if schema else [name.name], what)
+    _no_list(name, what)
+    if isinstance(name, tuple):
+        return _join(name, what)
+    raise TypeError(f"{what} is a str, TableExpression or tuple of str, got {type(name).__name__}")
+
+
+def object_names(names: Any, what: str = "a list of object names") -> List[str]:
+    """Several object names: a list of names (str / tuple / TableExpression), or one name
+    (a tuple is ONE schema-qualified name, never two tables)."""
+    if not isinstance(names, list):
+        return [object_name(names)]
+    if not names:
+        raise ValueError(f"{what} needs at least one name")
+    return [object_name(n, "each name of a list") for n in names]
+
+
+def unqualified_name(name: Any, what: str) -> str:
+    """A name PostgreSQL does not let you schema-qualify (CREATE INDEX's index: it goes
+    to its table's schema): a str without a dot, or a 1-tuple for a name with a dot."""
+    if isinstance(name, str) and "." not in name:
+        return quote_identifier(name)
+    if isinstance(name, tuple) and len(name) == 1:
+        return quote_identifier(name[0])
+    if isinstance(name, str):
+        raise ValueError(f"{what} {name!r} is a str containing a dot: it takes no schema (it is created in its "
+                         f"table's schema) and a str is one identifier; for a name that really contains a "
+                         f"dot pass a 1-tuple {(name,)!r}")
+    raise ValueError(f"{what} takes no schema (it is created in its table's schema): pass a str or a "
+                     f"1-tuple, got {name!r}")
 
 
 def split_path(text: str) -> List[str]:
@@ -99,9 +154,10 @@ def split_path(text: str) -> List[str]:
         i += 1
 
 
-def path_name(path: Any) -> str:
+def path_name(path: Any, what: str = "a path") -> str:
     """A dotted path (``table.column``, ``schema.constraint``), or a tuple of its parts."""
-    if isinstance(path, (tuple, list)):
+    _no_list(path, what)
+    if isinstance(path, tuple):
         return _join(path, "a path")
     if not isinstance(path, str):
         raise TypeError(f"a dotted name is a str or tuple of str, got {type(path).__name__}")
@@ -110,7 +166,8 @@ def path_name(path: Any) -> str:
 
 def catalog_name(name: Any) -> str:
     """A collation / operator class: one identifier, unless a tuple or already-quoted text."""
-    if isinstance(name, (tuple, list)):
+    _no_list(name, "a collation or operator class")
+    if isinstance(name, tuple):
         return _join(name, "a collation or operator class")
     if isinstance(name, str) and name.startswith('"'):
         return _join(split_path(name) if _all_quoted(name) else _refuse(name), "a collation or operator class")

@@ -8,7 +8,7 @@ window in which the transaction runs with the wrong snapshot rules.
 
 from __future__ import annotations
 
-from typing import Any, Sequence, Tuple
+from typing import Any, Tuple
 
 from ._host import DialectHost
 from .names import object_name, path_name
@@ -59,22 +59,28 @@ class PostgresTransactionMixin(DialectHost):
         return f"RELEASE SAVEPOINT {self.format_identifier(expr.name)}", ()
 
     def format_qualified_name(self, name: Any) -> str:
-        """An object name in DDL, read the way the core reads CreateTable/DropTable names:
-        a str is ONE identifier (a dot or ``"`` is part of it, ``"`` doubled), a core
+        """One object name in DDL: a str is ONE identifier (``"`` doubled) and a str with a
+        dot is refused (``ValueError``: it would silently name another object), a core
         ``TableExpression`` with ``schema_name`` or a tuple ``("s", "t")`` is
-        schema-qualified. See ``names`` for why every statement shares this rule."""
+        schema-qualified, a 1-tuple ``("a.b",)`` is a name containing a dot, a list is
+        refused (several names). See ``names`` for why every statement shares this rule."""
         return object_name(name)
 
-    def format_set_constraints(self, names: Sequence[str] | None, deferred: bool) -> str:
+    def format_set_constraints(self, names: Any, deferred: bool) -> str:
         """``SET CONSTRAINTS ALL|"a", "s"."b" DEFERRED|IMMEDIATE``.
 
-        A constraint name here is a dotted path (``s.fk`` = constraint fk of schema s,
-        ``'"a.b"'`` one name with a dot, or a tuple), read strictly by ``names.path_name``."""
+        ``names``: None (ALL), one name, or a list of names. A name is a dotted path
+        (``s.fk`` = constraint fk of schema s, ``'"a.b"'`` one name with a dot) or a tuple
+        of its parts: ``("s", "fk")`` is ONE constraint, never two (only a list is several),
+        read strictly by ``names.path_name``."""
         timing = "DEFERRED" if deferred else "IMMEDIATE"
         if names is None:
             return f"SET CONSTRAINTS ALL {timing}"
-        if isinstance(names, str):
+        if isinstance(names, (str, tuple)):
             names = [names]
+        elif not isinstance(names, list):
+            raise TypeError(f"SET CONSTRAINTS takes None, a name (str / tuple) or a list of names, "
+                            f"got {type(names).__name__}")
         if not names:
             raise ValueError("SET CONSTRAINTS needs at least one constraint name, or None for ALL")
         return f"SET CONSTRAINTS {', '.join(path_name(n) for n in names)} {timing}"

@@ -405,7 +405,8 @@ class CommentOnExpression(BaseExpression):
     ``object_type``: TABLE, COLUMN (name ``table.column``), INDEX, VIEW,
     MATERIALIZED VIEW, SEQUENCE, TYPE, DOMAIN, SCHEMA, EXTENSION. A COLUMN name is a
     dotted path (quote a part containing a dot: ``'"a.b".c'``, or pass a tuple); any
-    other name is one identifier, schema-qualified as a tuple ``("s", "t")``."""
+    other name is an object name: a str without a dot (a dotted str is refused), a tuple
+    ``("s", "t")`` / ``TableExpression`` when schema-qualified, ``("a.b",)`` for a dotted name."""
 
     OBJECT_TYPES = ("TABLE", "COLUMN", "INDEX", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "TYPE", "DOMAIN",
                     "SCHEMA", "EXTENSION")
