@@ -106,6 +106,12 @@ def test_set_constraints_tuple_is_one_constraint(ddl):
         ddl.run("INSERT INTO c VALUES (99)")  # deferred: no error yet
     finally:
         tm.rollback()
+    tm.begin()
+    try:  # the transaction manager's spelling takes the same tuple as one name
+        tm.set_constraints((ddl.schema, "c_fk"), deferred=True)
+        ddl.run("INSERT INTO c VALUES (99)")
+    finally:
+        tm.rollback()
 
 
 # ------------------------------------------------------------------ 2. a dotted str is refused

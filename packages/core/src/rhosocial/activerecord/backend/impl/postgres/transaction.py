@@ -109,7 +109,7 @@ class PostgresTransactionMixin:
     def _constraint_names(constraints: Union[str, Iterable[str], None]) -> Optional[list]:
         if constraints is None or constraints == "ALL" or constraints == "all":
             return None
-        if isinstance(constraints, str):
+        if isinstance(constraints, (str, tuple)):  # a tuple is ONE (schema, name) (dialect/names.py)
             return [constraints]
         return list(constraints)
 
