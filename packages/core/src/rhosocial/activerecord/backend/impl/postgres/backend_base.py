@@ -11,21 +11,18 @@ only built when the logger would emit it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 from weakref import WeakKeyDictionary
 
 import psycopg
 from rhosocial.activerecord.backend.config import ConnectionConfig
-from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import QueryResult
 
+from .backend_errors import PostgresErrorsMixin
 from .config import PostgresConnectionConfig
 from .dialect import PostgresDialect
-from .errors import param_label, parameter_error, translate_error, with_diagnostics
-from .redaction import redact_connect_message, redact_conninfo
 from .sql_text import escape_percent
 from .types import build_adapter_suggestions, configure_connection, register_adapters
-from .types.range import RANGE_TUPLE_SQLSTATES, range_tuple_hint
 
 __all__ = ["PostgresBackendMixin", "server_version_tuple"]
 
@@ -76,7 +73,7 @@ def result_columns(cursor: Any) -> Optional[List[str]]:
     return names
 
 
-class PostgresBackendMixin:
+class PostgresBackendMixin(PostgresErrorsMixin):
     """Backend behaviour that does not depend on sync or async I/O."""
 
     config: PostgresConnectionConfig
@@ -284,71 +281,6 @@ class PostgresBackendMixin:
     def _is_broken(connection: Any) -> bool:
         return connection is None or connection.closed or connection.broken
 
-    def _lost_in_transaction(self) -> ConnectionError:
-        # detected by the client (no server diagnostics): sqlstate, pg, ... are None
-        return with_diagnostics(ConnectionError(
-            "The connection to PostgreSQL was lost inside a transaction; the server rolled "
-            "the transaction back and nothing of it was committed. Roll back (or leave the "
-            "transaction block) and start a new transaction; it will reconnect."
-        ))
-
-    def _connect_error(self, exc: BaseException) -> ConnectionError:
-        # psycopg's message names host/port and the libpq reason, never the password;
-        # mask it defensively anyway in case a conninfo was echoed back (redaction.py).
-        text = redact_connect_message(str(exc).strip(), self.config.password)
-        error = ConnectionError(f"Cannot connect to PostgreSQL ({self.config.safe_description()}): {text}")
-        error.sqlstate = getattr(exc, "sqlstate", None)  # type: ignore[attr-defined]
-        return error
-
-    def _translate(self, exc: BaseException) -> BaseException:
-        error = translate_error(exc)
-        # only passwords written as in a connection string (a dblink_connect failure):
-        # masking our password wherever it appears would confirm guesses echoed back
-        text = str(error)
-        masked = redact_conninfo(text)
-        if masked != text:
-            error.args = (masked,)
-        return error
-
-    def _statement_error(self, exc: BaseException, context: Any, sent: Any,
-                         original: Any = None) -> Optional[BaseException]:
-        """A clearer error for a statement that failed because of a parameter, or None.
-
-        Called from the handler around ``cursor.execute`` only (nothing on the success
-        path). ``sent`` are the parameters handed to psycopg, ``original`` the caller's
-        (before adapter suggestions), ``context`` the connection or cursor whose adapters
-        dumped them. Client-side conversion failures name the parameter
-        (``errors.parameter_error``); a server refusal of a README range tuple sent to a
-        composite column gets the reason appended (``range_tuple_hint``).
-        """
-        sqlstate = getattr(exc, "sqlstate", None)
-        if sqlstate is None:
-            return parameter_error(exc, context, sent)
-        if original is None or sqlstate not in RANGE_TUPLE_SQLSTATES or original is sent:
-            return None
-        hint = range_tuple_hint(original, sent, getattr(getattr(exc, "diag", None), "context", None))
-        if hint is None:
-            return None
-        error = self._translate(exc)
-        error.args = (f"{error}\n{hint}",)
-        return error
-
-    @staticmethod
-    def _rows_error(exc: BaseException, context: Any, rows: Sequence[Any],
-                    describe: Optional[Callable[[int, Any], str]] = None) -> Optional[BaseException]:
-        """``_statement_error`` for a batch (``executemany``, a multi-row INSERT): the first
-        parameter set holding the culprit; ``describe(set index, key)`` names the value."""
-        if getattr(exc, "sqlstate", None) is not None:
-            return None
-        if describe is None:
-            def describe(number: int, key: Any) -> str:
-                return f"{param_label(key)} of parameter set {number + 1}"
-        for number, row in enumerate(rows):
-            error = parameter_error(exc, context, row, lambda key, n=number: describe(n, key))  # type: ignore[misc]
-            if error is not None:
-                return error
-        return None
-
     @staticmethod
     def _server_fact_queries() -> List[Tuple[str, str]]:
         from .capabilities import BUILD_OPTION_PROBES
@@ -380,13 +312,6 @@ class PostgresBackendMixin:
     def _apply_version(self, version_num: int) -> None:
         self._server_version = server_version_tuple(version_num)
         self._dialect.version = self._server_version
-
-    def _translate_or_pass(self, exc: BaseException) -> BaseException:
-        """psycopg errors become the core's errors; anything else (cancellation,
-        KeyboardInterrupt, the core's own errors) is re-raised untouched."""
-        if isinstance(exc, psycopg.Error):
-            return self._translate(exc)
-        return exc
 
     def _remember_type(self, spec: Any, info: Any) -> None:
         if info is None:
