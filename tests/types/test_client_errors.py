@@ -88,6 +88,34 @@ def test_decimal_inside_json_is_an_exact_number(db):
     _assert_named(info.value, "parameter $1", "dict", ValueError)
 
 
+
+def test_a_json_dumps_set_with_psycopg_is_kept(db):
+    """psycopg's set_json_dumps (orjson, a default= for datetimes) is the user's choice: our
+    Decimal-aware dumps replaced it and a datetime inside a dict failed to convert. Json /
+    Jsonb wrappers still go in text by default, as in psycopg."""
+    import datetime
+    import json
+    import uuid
+
+    import psycopg.types.json as pj
+    from psycopg.adapt import PyFormat
+
+    table = db.table("cjd", "jb jsonb")
+    pj.set_json_dumps(lambda obj: json.dumps(obj, default=str))
+    try:
+        db.execute(f'INSERT INTO "{table}" (jb) VALUES (%s)', ({"at": datetime.datetime(2024, 1, 1),
+                                                               "u": uuid.UUID(int=1)},))
+        db.execute(f'INSERT INTO "{table}" (jb) VALUES (%s)', (pj.Jsonb({"d": datetime.date(2024, 1, 2)}),))
+    finally:
+        pj.set_json_dumps(json.dumps)
+    rows = sorted((r["jb"] for r in db.fetch(f'SELECT jb FROM "{table}"')), key=len)
+    assert rows == [{"d": "2024-01-02"},
+                    {"at": "2024-01-01 00:00:00", "u": "00000000-0000-0000-0000-000000000001"}]
+    connection = db.backend._connection
+    for wrapper in (pj.Json, pj.Jsonb):
+        assert connection.adapters.get_dumper(wrapper, PyFormat.AUTO).format == 0  # text
+
+
 def test_copy_records_nul_is_the_insert_error(db):
     table = db.table("cnul", "tx text, vc varchar(9), ta text[], n int")
     for rows in ([("ok", "ok", None, 1), ("a\x00b", None, None, 2)], [(None, None, ["x", "y\x00"], 3)]):

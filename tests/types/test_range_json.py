@@ -72,3 +72,18 @@ def test_round_trip_through_save_and_load(db, major):
     reloaded = db.one(M.query().where("id = ?", (copy.id,)))
     assert {k: getattr(reloaded, k) for k in values} == {k: getattr(loaded, k) for k in values}
     assert loaded.r5.lower == datetime(2024, 1, 1, tzinfo=AWARE)  # same instant
+
+
+def test_ranges_copy_and_pickle_with_their_bounds():
+    """psycopg's Range.__getstate__ reads self.__slots__, empty on our subclass: a deepcopy
+    (pydantic model_copy(deep=True)) or a pickle came out without bounds."""
+    import copy
+    import pickle
+
+    from rhosocial.activerecord.backend.impl.postgres.types import Multirange, Range
+
+    r = Range(1, 5, "[]")
+    for clone in (copy.copy(r), copy.deepcopy(r), pickle.loads(pickle.dumps(r))):
+        assert (clone.lower, clone.upper, clone.bounds) == (1, 5, "[]") and type(clone) is Range
+    m = Multirange([Range(1, 2), Range(4, 6)])
+    assert copy.deepcopy(m) == m and pickle.loads(pickle.dumps(m)) == m

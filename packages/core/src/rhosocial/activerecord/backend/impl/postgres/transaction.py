@@ -106,7 +106,7 @@ class PostgresTransactionMixin:
         return self._backend.dialect.format_set_constraints(wanted, deferred)
 
     @staticmethod
-    def _constraint_names(constraints: Union[str, Iterable[str], None]) -> Optional[list]:
+    def _constraint_names(constraints: Union[str, Tuple[str, str], Iterable[Any], None]) -> Optional[list]:
         if constraints is None or constraints == "ALL" or constraints == "all":
             return None
         if isinstance(constraints, (str, tuple)):  # a tuple is ONE (schema, name) (dialect/names.py)

@@ -15,7 +15,7 @@ error reaches the caller. (The sync twin, ``sync/transaction.py``, is generated 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable, List, Optional, Union
+from typing import Any, AsyncIterator, Iterable, List, Optional, Tuple, Union
 
 from rhosocial.activerecord.backend.errors import DatabaseError
 from rhosocial.activerecord.backend.transaction import AsyncTransactionManager, TransactionState
@@ -160,9 +160,13 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
     async def rollback_savepoint(self, name: str) -> None:
         await self.rollback_to(name)
 
-    async def set_constraints(self, constraints: Union[str, Iterable[str], None] = None,
+    async def set_constraints(self, constraints: Union[str, Tuple[str, str], Iterable[Any], None] = None,
                               deferred: bool = True) -> None:
-        """``SET CONSTRAINTS {ALL | "name", ...} {DEFERRED | IMMEDIATE}`` (names quoted)."""
+        """``SET CONSTRAINTS {ALL | "name", ...} {DEFERRED | IMMEDIATE}`` (names quoted).
+
+        A str (``"fk"``, ``"schema.fk"``) or a tuple ``("schema", "fk")`` is ONE constraint
+        (as everywhere in DDL: dialect/names.py); several are given as a list.
+        """
         if not self.is_active:
             raise self._not_active("SET CONSTRAINTS")
         sql = self._build_set_constraints_sql(self._constraint_names(constraints), deferred)

@@ -34,8 +34,18 @@ _TYPE_NAME = re.compile(
     r"(?:\s*\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\s+[A-Za-z_]\w*)*(?:\s*\[\s*\d*\s*\])*"
 )
 
-#: operators spelled as words: AND, OR, NOT, LIKE, NOT ILIKE, IS DISTINCT FROM, SIMILAR TO ...
-_KEYWORD_OPERATOR = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+#: operators spelled as words, a closed list: any run of words would let a caller write
+#: "IS NOT NULL OR owner LIKE" as one operator and widen a WHERE clause
+_KEYWORD_OPERATORS = frozenset(
+    " ".join(words.split()) for words in (
+        "AND", "OR", "NOT", "IS", "IS NOT", "IN", "NOT IN", "LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE",
+        "SIMILAR TO", "NOT SIMILAR TO", "IS DISTINCT FROM", "IS NOT DISTINCT FROM", "BETWEEN", "NOT BETWEEN",
+        "BETWEEN SYMMETRIC", "NOT BETWEEN SYMMETRIC", "IS NULL", "IS NOT NULL", "ISNULL", "NOTNULL",
+        "IS TRUE", "IS NOT TRUE", "IS FALSE", "IS NOT FALSE", "IS UNKNOWN", "IS NOT UNKNOWN", "EXISTS",
+        "NOT EXISTS", "ANY", "ALL", "SOME", "OVERLAPS", "AT TIME ZONE", "AT LOCAL", "IS JSON", "IS NOT JSON",
+        "IS NORMALIZED", "IS NOT NORMALIZED",
+    )
+)
 
 
 class PostgresExpressionMixin(DialectHost):
@@ -56,8 +66,13 @@ class PostgresExpressionMixin(DialectHost):
         text = op.strip(" ")
         if text in ("%", "%%"):  # "%%": already escaped by the caller
             return "%%"
-        if _KEYWORD_OPERATOR.fullmatch(text):
-            return text
+        if text[:1].isalpha() and not text.upper().startswith("OPERATOR("):
+            words = " ".join(text.upper().split())
+            if words not in _KEYWORD_OPERATORS:
+                raise ValueError(f"{op!r} is not an operator this dialect writes (a keyword operator is one of "
+                                 "AND, OR, NOT, [NOT] LIKE / ILIKE / SIMILAR TO / IN / BETWEEN, IS [NOT] ..., "
+                                 "OVERLAPS, AT TIME ZONE)")
+            return words
         return operator_name(text)
 
     def format_binary_arithmetic_expression(

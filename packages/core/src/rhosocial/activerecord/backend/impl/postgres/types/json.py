@@ -65,20 +65,33 @@ def json_dumps(obj: Any) -> str:
     return re.sub(f'"{mark}(\\d+){mark}"', lambda m: texts[int(m.group(1))], text)
 
 
-class _JsonDumper(JsonDumper):
-    _dumps = staticmethod(json_dumps)
+class _DecimalDumps:
+    """Use :func:`json_dumps` where psycopg would use the standard ``json.dumps``; a
+    function set with psycopg's ``set_json_dumps`` (globally, or on the connection after
+    ours) is kept: it is the user's choice (orjson, a ``default=``)."""
+
+    dumps: Any
+
+    def __init__(self, cls: type, context: Optional[AdaptContext] = None):
+        super().__init__(cls, context)  # type: ignore[call-arg]
+        if self.dumps is json.dumps:
+            self.dumps = json_dumps
 
 
-class _JsonBinaryDumper(JsonBinaryDumper):
-    _dumps = staticmethod(json_dumps)
+class _JsonDumper(_DecimalDumps, JsonDumper):
+    pass
 
 
-class _JsonbDumper(JsonbDumper):
-    _dumps = staticmethod(json_dumps)
+class _JsonBinaryDumper(_DecimalDumps, JsonBinaryDumper):
+    pass
 
 
-class _JsonbBinaryDumper(JsonbBinaryDumper):
-    _dumps = staticmethod(json_dumps)
+class _JsonbDumper(_DecimalDumps, JsonbDumper):
+    pass
+
+
+class _JsonbBinaryDumper(_DecimalDumps, JsonbBinaryDumper):
+    pass
 
 
 def register_json(context: AdaptContext) -> None:
@@ -86,7 +99,8 @@ def register_json(context: AdaptContext) -> None:
     parameters (as jsonb, text format as psycopg's own ``JsonbDumper``) dumped with
     :func:`json_dumps`. A ``dumps=`` given to a wrapper still takes precedence."""
     adapters = context.adapters
-    dumpers: Any = ((Json, _JsonDumper), (Json, _JsonBinaryDumper), (Jsonb, _JsonbDumper), (Jsonb, _JsonbBinaryDumper))
+    # binary first: the dumper registered last serves the default format, text as in psycopg
+    dumpers: Any = ((Json, _JsonBinaryDumper), (Json, _JsonDumper), (Jsonb, _JsonbBinaryDumper), (Jsonb, _JsonbDumper))
     for wrapper, dumper in dumpers:
         adapters.register_dumper(wrapper, dumper)
     adapters.register_dumper(dict, _JsonbDumper)

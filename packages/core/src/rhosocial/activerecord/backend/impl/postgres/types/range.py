@@ -72,6 +72,11 @@ class Range(_PgRange[_T]):
 
     __slots__ = ()
 
+    def __getstate__(self) -> Dict[str, Any]:
+        # psycopg's __getstate__ reads self.__slots__, which is this class's (empty) one:
+        # copies and pickles came out without bounds ("no attribute '_bounds'")
+        return {slot: getattr(self, slot) for slot in _PgRange.__slots__ if hasattr(self, slot)}
+
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
         parse = _bound_parser(source)
