@@ -31,7 +31,7 @@ from ._host import DialectHost
 from .ddl_literals import inlined
 from .ddl_trigger import PostgresTriggerDDLMixin
 from .explain import PostgresExplainDialectMixin
-from .names import catalog_name, object_names, operator_name, path_name
+from .names import catalog_name, object_names, operator_name, path_name, type_name
 
 _FK_MATCH = ("SIMPLE", "FULL")  # MATCH PARTIAL is in the standard, not in PostgreSQL
 _SEQUENCE_TYPES = ("smallint", "integer", "bigint")
@@ -43,6 +43,8 @@ class PostgresDDLMixin(PostgresTriggerDDLMixin, PostgresExplainDialectMixin, Dia
         from rhosocial.activerecord.backend.expression.statements import ColumnConstraintType
 
         type_sql, _ = col_def.data_type.to_sql(self)
+        if type(col_def.data_type).__name__ == "CustomType":  # raw text of the caller's
+            type_sql = type_name(type_sql)
         sql = f"{self.format_identifier(col_def.name)} {type_sql}"
         params: List[Any] = []
         opts = col_def.dialect_options or {}

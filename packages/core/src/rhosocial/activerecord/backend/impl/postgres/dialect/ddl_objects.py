@@ -22,7 +22,7 @@ from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
 
 from ._host import DialectHost
 from .ddl_literals import inlined, quote_literal
-from .names import catalog_name, path_name
+from .names import catalog_name, path_name, type_name
 
 # Role names that are keywords in a TO list, not identifiers.
 _ROLE_KEYWORDS = {"PUBLIC": None, "CURRENT_USER": None, "SESSION_USER": None,
@@ -70,11 +70,11 @@ class PostgresObjectDDLMixin(DialectHost):
     def format_create_domain_statement(self, expr: Any) -> Tuple[str, tuple]:
         self.require_capability("domains")
         if isinstance(expr.data_type, str):
-            if not self._validate_data_type(expr.data_type):
-                raise ValueError(f"invalid data type {expr.data_type!r}")
-            type_sql = expr.data_type
+            type_sql = type_name(expr.data_type)  # written verbatim: a type name and nothing more
         else:
             type_sql, _ = expr.data_type.to_sql(self)
+            if type(expr.data_type).__name__ == "CustomType":
+                type_sql = type_name(type_sql)
         params: List[Any] = []
         parts = [f"CREATE DOMAIN {self.format_qualified_name(expr.name)} AS {type_sql}"]
         if expr.collation:

@@ -30,6 +30,7 @@ Malformed input raises ``ValueError`` before any SQL exists, never a different n
 
 from __future__ import annotations
 
+import re
 from typing import Any, List, Sequence
 
 
@@ -242,3 +243,33 @@ def operator_name(op: Any) -> str:
         head = f"{_bare_or_quoted_identifier(schema.strip(' '), op)}." if dot else ""
         return f"OPERATOR({head}{symbol})".replace("%", "%%")
     return _check_operator_symbol(text, op).replace("%", "%%")
+
+
+#: words that may follow a type's first word (double precision, character varying,
+#: timestamp(3) with time zone, interval day to second): a closed list, so that a type
+#: name cannot carry DEFAULT / CHECK / a second statement into the DDL
+_TYPE_WORDS = frozenset({"precision", "varying", "with", "without", "time", "zone", "year", "month", "day",
+                         "hour", "minute", "second", "to"})
+_TYPE_PART = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"\x00]|"")+")'
+_TYPE_NAME = re.compile(
+    rf"(?P<name>{_TYPE_PART}(?:\.{_TYPE_PART})?)"          # name or schema.name
+    r"(?P<words1>(?:\s+[A-Za-z]+)*)"                      # double precision, bit varying
+    r"(?:\s*\(\s*[+-]?\d+(?:\s*,\s*[+-]?\d+)?\s*\))?"   # (typmod)
+    r"(?P<words2>(?:\s+[A-Za-z]+)*)"                      # with time zone, day to second
+    r"(?:\s*\(\s*\d+\s*\))?"                             # interval day to second(3)
+    r"(?:\s*\[\s*\d*\s*\])*"                              # array dimensions
+)
+
+
+def type_name(text: str) -> str:
+    """A type written as text (``CustomType("varchar(20)[]")``, a domain's base type):
+    checked against the shapes type names take, since it is written into DDL verbatim;
+    anything else (``int); DROP TABLE t; --``) raises ValueError."""
+    if not isinstance(text, str):
+        raise TypeError(f"a type name is a str, got {type(text).__name__}")
+    match = _TYPE_NAME.fullmatch(text.strip())
+    words = ((match.group("words1") + " " + match.group("words2")).lower().split()) if match else None
+    if match is None or not set(words or ()) <= _TYPE_WORDS:
+        raise ValueError(f"invalid data type {text!r}: a type name, optionally schema-qualified, with a "
+                         "(typmod), a few keywords (with time zone, varying, precision) and [] array marks")
+    return text.strip()
