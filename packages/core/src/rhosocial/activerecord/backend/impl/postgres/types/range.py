@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Dict, Optional, Type, TypeVar, get_args
+from typing import Any, Dict, Optional, Type, TypeVar
 
 import psycopg
 from psycopg.abc import AdaptContext
@@ -42,6 +42,7 @@ from psycopg.types.range import Range as _PgRange
 from rhosocial.activerecord.backend.type_adapter import BaseSQLTypeAdapter
 
 from ._pydantic import identity_schema
+from .range_parse import as_range, bound_parser, parse_iso_datetime
 
 __all__ = ["Range", "Multirange", "RangeText", "TupleRangeAdapter", "canonical", "range_to_json",
            "range_tuple_hint", "register_range_text"]
@@ -79,12 +80,12 @@ class Range(_PgRange[_T]):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        parse = _bound_parser(source)
+        parse = bound_parser(source)
 
         def validate(value: Any) -> "Range[Any]":
             if isinstance(value, cls):
                 return value
-            result = _as_range(value, cls, parse)
+            result = as_range(value, cls, parse)
             if result is None:
                 raise ValueError(f"expected a Range, (lower, upper[, bounds]), a range dict or text, "
                                  f"got {type(value).__name__}")
@@ -99,7 +100,7 @@ class Multirange(_PgMultirange):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        parse = _bound_parser(source)
+        parse = bound_parser(source)
 
         def validate(value: Any) -> "Multirange":
             if isinstance(value, cls):
@@ -107,79 +108,14 @@ class Multirange(_PgMultirange):
             if isinstance(value, (_PgMultirange, list, tuple)):
                 items = []
                 for item in value:
-                    as_range = _as_range(item, Range, parse)
-                    if as_range is None:
+                    one = as_range(item, Range, parse)
+                    if one is None:
                         raise ValueError(f"multirange items must be ranges, got {type(item).__name__}")
-                    items.append(as_range)
+                    items.append(one)
                 return cls(items)
             raise ValueError(f"expected a Multirange or a list of ranges, got {type(value).__name__}")
 
         return identity_schema(cls, validate, lambda mr: [range_to_json(r) for r in mr])
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_RANGE_TEXT = re.compile(r'\s*([\[(])\s*("(?:[^"\\]|\\.)*"|[^,"]*?)\s*,\s*("(?:[^"\\]|\\.)*"|[^,"]*?)\s*([\])])\s*')
-
-
-def _infer_bound(text: str) -> Any:
-    """A bound that the JSON serialiser wrote as a string (``range_to_json``): ISO date,
-    ISO datetime (aware or naive) or a Decimal's text; any other string stays a str."""
-    if _ISO_DATE.fullmatch(text):
-        return date.fromisoformat(text)
-    if len(text) > 10 and _ISO_DATE.match(text):
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            return text
-    try:
-        number = Decimal(text)
-    except ArithmeticError:
-        return text
-    return number if number.is_finite() and "_" not in text else text
-
-
-def _bound_parser(source: Any) -> Callable[[Any], Any]:
-    """How to read a bound from JSON data: by the declared subtype (``Range[date]``)
-    with pydantic, else by inference (``_infer_bound``)."""
-    args = [arg for arg in get_args(source) if arg is not Any]
-    if len(args) == 1:
-        from pydantic import TypeAdapter
-
-        adapter = TypeAdapter(args[0])
-        return lambda bound: None if bound is None else adapter.validate_python(bound)
-    return lambda bound: _infer_bound(bound) if isinstance(bound, str) else bound
-
-
-def _text_bound(text: str, parse: Callable[[Any], Any]) -> Any:
-    if text.startswith('"'):
-        text = re.sub(r"\\(.)", r"\1", text[1:-1])
-    elif not text:
-        return None
-    elif re.fullmatch(r"[+-]?\d+", text):
-        return parse(int(text))
-    return parse(text)
-
-
-def _as_range(value: Any, cls: Any, parse: Callable[[Any], Any]) -> Optional[Any]:
-    """``value`` (any accepted input form) as ``cls``, or None if it is none of them."""
-    if isinstance(value, _PgRange):
-        if value.isempty:
-            return cls(empty=True)
-        return value if type(value) is cls else cls(value.lower, value.upper, value.bounds)
-    if isinstance(value, (tuple, list)):
-        if len(value) in (2, 3):
-            return cls(*value)
-        return cls(empty=True) if len(value) == 0 else None
-    if isinstance(value, dict) and value.keys() == {"lower", "upper", "bounds"}:  # range_to_json
-        return cls(parse(value.get("lower")), parse(value.get("upper")), value.get("bounds", "[)"))
-    if isinstance(value, str):
-        if value.strip().lower() == "empty":
-            return cls(empty=True)
-        match = _RANGE_TEXT.fullmatch(value)
-        if match:
-            lower, upper = (_text_bound(match.group(i), parse) for i in (2, 3))
-            return cls(lower, upper, match.group(1) + match.group(4))
-    return None
 
 
 def _step(bound: Any) -> Any:
@@ -259,7 +195,7 @@ def _looks_like_bound(text: str) -> bool:
     except ArithmeticError:
         pass
     try:
-        datetime.fromisoformat(text)
+        parse_iso_datetime(text)
         return True
     except ValueError:
         return False
