@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Sequence
 import psycopg
 from rhosocial.activerecord.backend.errors import ConnectionError
 
-from .errors import param_label, parameter_error, translate_error, with_diagnostics
+from .errors import PostgresErrorInfo, param_label, parameter_error, translate_error, with_diagnostics
 from .redaction import redact_connect_message, redact_conninfo
 from .types.range import RANGE_TUPLE_SQLSTATES, range_tuple_hint
 
@@ -37,8 +37,9 @@ class PostgresErrorsMixin:
         # mask it defensively anyway in case a conninfo was echoed back (redaction.py).
         text = redact_connect_message(str(exc).strip(), self.config.password)
         error = ConnectionError(f"Cannot connect to PostgreSQL ({self.config.safe_description()}): {text}")
-        error.sqlstate = getattr(exc, "sqlstate", None)  # type: ignore[attr-defined]
-        return error
+        # the diagnostic attributes README promises on every error (None when unknown)
+        sqlstate = getattr(exc, "sqlstate", None)
+        return with_diagnostics(error, PostgresErrorInfo(sqlstate=sqlstate, message=str(error)) if sqlstate else None)
 
     def _translate(self, exc: BaseException) -> BaseException:
         error = translate_error(exc)

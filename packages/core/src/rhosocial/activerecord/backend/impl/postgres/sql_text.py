@@ -58,8 +58,7 @@ def split_sql(sql: str) -> Iterator[Tuple[str, bool]]:
             end = sql.find("\n", i)
             end = n if end < 0 else end
         elif c == "/" and sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            end = n if end < 0 else end + 2
+            end = _comment_end(sql, i)
         elif c == "$" and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
             match = _DOLLAR_TAG.match(sql, i)
             if match:
@@ -106,6 +105,20 @@ def _escape(sql: str) -> str:
 
 
 _escape_cached = lru_cache(maxsize=1024)(_escape)
+
+
+def _comment_end(sql: str, start: int) -> int:
+    """Index just past the block comment starting at ``start``: PostgreSQL nests them
+    (``/* a /* b */ c */`` is one comment)."""
+    depth, i, n = 1, start + 2, len(sql)
+    while i < n and depth:
+        if sql.startswith("/*", i):
+            depth, i = depth + 1, i + 2
+        elif sql.startswith("*/", i):
+            depth, i = depth - 1, i + 2
+        else:
+            i += 1
+    return i
 
 
 def _quoted_end(sql: str, start: int, quote: str) -> int:

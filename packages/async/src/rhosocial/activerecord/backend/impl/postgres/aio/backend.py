@@ -29,7 +29,6 @@ from rhosocial.activerecord.backend.schema import StatementType
 from ..backend_base import PostgresBackendMixin, as_postgres_config, result_columns
 from ..connection_health import closed_while_idle
 from ..cursor_reuse import give_back_cursor, take_cursor
-from ..errors import PostgresErrorInfo, with_diagnostics
 from .bulk import AsyncBulkMixin
 from .explain import AsyncPostgresExplainMixin
 from .introspection import AsyncIntrospectionBackendMixin
@@ -93,13 +92,6 @@ class AsyncPostgresBackend(
             raise self._connect_error(exc) from None
         self._apply_registered_types(connection)
         return connection
-
-    def _connect_error(self, exc: BaseException) -> ConnectionError:
-        # The shared _connect_error words (and redacts) the message; add the diagnostic
-        # attributes README promises on every error (sqlstate, pg, ...: None if unknown).
-        error = super()._connect_error(exc)
-        sqlstate = getattr(error, "sqlstate", None)
-        return with_diagnostics(error, PostgresErrorInfo(sqlstate=sqlstate, message=str(error)) if sqlstate else None)
 
     async def disconnect(self) -> None:
         if self._pool is not None:

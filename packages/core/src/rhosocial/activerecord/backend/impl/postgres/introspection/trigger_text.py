@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
+
+from ..sql_text import split_sql
 
 __all__ = ["trigger_condition"]
 
-
-def _skip_quoted(text: str, i: int) -> int:
-    """Index just past the quoted region starting at ``text[i]`` ('...', E'...', "...")."""
-    quote = text[i]
-    backslash = quote == "'" and i > 0 and text[i - 1] in "eE" and (i < 2 or not (text[i - 2].isalnum()
-                                                                                  or text[i - 2] == "_"))
-    i += 1
-    while i < len(text):
-        ch = text[i]
-        if backslash and ch == "\\":
-            i += 2
-            continue
-        if ch == quote:
-            if i + 1 < len(text) and text[i + 1] == quote:  # '' or "" inside
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return i
+_PAREN = re.compile(r"[()]")
 
 
 def trigger_condition(definition: str) -> Optional[str]:
@@ -32,37 +17,28 @@ def trigger_condition(definition: str) -> Optional[str]:
 
     pg_trigger.tgqual cannot be read with pg_get_expr (its NEW/OLD variables belong
     to two relations: "expression contains variables of more than one relation"), so
-    the definition is scanned: string literals and quoted identifiers are skipped,
+    the definition is scanned with the project's SQL lexer (``sql_text.split_sql``):
+    string literals and quoted identifiers are skipped,
     so a trigger name, a literal in the condition or a function argument holding
     ") EXECUTE FUNCTION" or "WHEN (" is never read as structure. The first
     top-level ``WHEN (`` opens the condition ("when" as a name is always quoted);
     the condition ends at its balancing parenthesis.
     """
     text = definition or ""
-    i, n, start = 0, len(text), -1
-    while i < n:
-        ch = text[i]
-        if ch in "'\"":
-            i = _skip_quoted(text, i)
-            continue
-        if ch == "(":  # the first parenthesis outside quotes: WHEN's, or the function's arguments
-            if text[max(0, i - 6):i] == " WHEN ":
-                start = i
-            break
-        i += 1
-    if start < 0:
-        return None
-    depth, i = 0, start
-    while i < n:
-        ch = text[i]
-        if ch in "'\"":
-            i = _skip_quoted(text, i)
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1:i]
-        i += 1
-    return None  # unbalanced: not pg_get_triggerdef output
+    start, depth, offset = -1, 0, 0
+    for segment, is_code in split_sql(text):  # quoted regions are not code
+        if is_code:
+            for paren in _PAREN.finditer(segment):
+                at = offset + paren.start()
+                if paren.group() == "(":
+                    if start < 0:  # the first parenthesis: WHEN's, or the function's arguments
+                        if text[max(0, at - 6):at] != " WHEN ":
+                            return None
+                        start = at
+                    depth += 1
+                elif start >= 0:
+                    depth -= 1
+                    if depth == 0:
+                        return text[start + 1:at]
+        offset += len(segment)
+    return None  # no WHEN, or unbalanced: not pg_get_triggerdef output

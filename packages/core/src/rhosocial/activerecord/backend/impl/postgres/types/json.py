@@ -33,7 +33,8 @@ from rhosocial.activerecord.backend.type_adapter import BaseSQLTypeAdapter
 
 from ._pydantic import identity_schema
 
-__all__ = ["JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb", "json_dumps", "register_json"]
+__all__ = ["JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb", "json_dumps", "register_dict_as_jsonb",
+           "register_json"]
 
 
 def json_dumps(obj: Any) -> str:
@@ -103,7 +104,13 @@ def register_json(context: AdaptContext) -> None:
     dumpers: Any = ((Json, _JsonBinaryDumper), (Json, _JsonDumper), (Jsonb, _JsonbBinaryDumper), (Jsonb, _JsonbDumper))
     for wrapper, dumper in dumpers:
         adapters.register_dumper(wrapper, dumper)
-    adapters.register_dumper(dict, _JsonbDumper)
+    register_dict_as_jsonb(context)
+
+
+def register_dict_as_jsonb(context: AdaptContext) -> None:
+    """Plain ``dict`` parameters as jsonb on ``context``: also what re-claims ``dict`` after
+    psycopg's ``register_hstore`` took every dict for hstore."""
+    context.adapters.register_dumper(dict, _JsonbDumper)
 
 
 class JsonbList(list):

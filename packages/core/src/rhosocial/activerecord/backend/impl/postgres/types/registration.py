@@ -220,13 +220,14 @@ class HstoreType(TypeSpec[TypeInfo]):
 
     def register(self, info: TypeInfo, context: Any) -> None:
         from psycopg.types.hstore import _make_hstore_binary_dumper, _make_hstore_dumper
-        from psycopg.types.json import JsonbDumper
+
+        from .json import register_dict_as_jsonb
 
         register_hstore(info, context)
         adapters = context.adapters
         # psycopg's register_hstore claims every dict; ours stay jsonb (types.configure_connection)
         # and hstore values are the distinct Hstore/HstoreValue types.
-        adapters.register_dumper(dict, JsonbDumper)
+        register_dict_as_jsonb(context)
         adapters.register_dumper(Hstore, _make_hstore_dumper(info.oid))
         for make in (_make_hstore_dumper, _make_hstore_binary_dumper):
             base = make(info.oid)
