@@ -15,6 +15,7 @@ before the core's mixins so their overrides win:
 * ``types``        core DataType -> PostgreSQL type names, and back
 * ``transaction``  BEGIN with modes, savepoints, SET CONSTRAINTS
 * ``functions``    which SQL functions exist on the target server
+* ``xml``          SQL/XML spellings PostgreSQL's grammar needs (PASSING, XMLSERIALIZE, XMLROOT)
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ from .gates import CapabilityGateMixin, install_supports
 from .json import PostgresJSONMixin
 from .transaction import PostgresTransactionMixin
 from .types import PostgresTypesMixin
+from .xml import PostgresXMLMixin
 
 
 @install_supports
@@ -129,6 +131,7 @@ class PostgresDialect(
     PostgresTypesMixin,
     PostgresTransactionMixin,
     PostgresFunctionsMixin,
+    PostgresXMLMixin,
     SQLDialectBase,
     # core mixins: generic SQL, overridden above where PostgreSQL differs
     SQLXMLMixin,

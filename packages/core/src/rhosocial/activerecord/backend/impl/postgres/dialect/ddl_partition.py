@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, List, Tuple
 
 from rhosocial.activerecord.backend.expression.bases import ToSQLProtocol
-from rhosocial.activerecord.backend.expression.core import Column
+from rhosocial.activerecord.backend.expression.core import Column, Literal
 
 from ._host import DialectHost
 from .ddl_literals import inlined, quote_literal
@@ -45,7 +45,11 @@ class PostgresPartitionDDLMixin(DialectHost):
 
         Only the ``PartitionBound.MINVALUE`` / ``MAXVALUE`` sentinels become the
         keywords; a str is always a literal (a text key may really hold 'MAXVALUE',
-        and a user's value must never open a partition to infinity)."""
+        and a user's value must never open a partition to infinity).
+
+        A plain ``Literal(d, 100)`` (no cast, no alias) is its value: it is written
+        like ``100`` on every version. Any other expression (a cast, a function
+        call, arithmetic) needs 12."""
         from ..expressions.ddl import Unbounded
 
         out: List[str] = []
@@ -53,6 +57,8 @@ class PostgresPartitionDDLMixin(DialectHost):
         for value in values:
             if isinstance(value, Unbounded):
                 out.append(value.value)
+            elif _is_plain_literal(value):
+                out.append(_bound_literal(value.value))
             elif isinstance(value, ToSQLProtocol):
                 self.require_capability("partition_bound_expressions", "expressions in partition bounds")
                 v_sql, v_params = value.to_sql()
@@ -120,6 +126,12 @@ class PostgresPartitionDDLMixin(DialectHost):
             self.require_capability("detach_partition_concurrently", "DETACH PARTITION CONCURRENTLY / FINALIZE")
             sql += " CONCURRENTLY" if expr.concurrently else " FINALIZE"
         return sql, ()
+
+
+def _is_plain_literal(value: Any) -> bool:
+    """A core ``Literal`` that is only a value: no ``.cast()`` and no alias on it."""
+    return (type(value) is Literal and not getattr(value, "_cast_types", None)
+            and not getattr(value, "alias", None))
 
 
 def _bound_literal(value: Any) -> str:

@@ -94,6 +94,7 @@ class PostgresDMLMixin(DialectHost):
         if expr.when_not_matched_by_source:
             self.require_capability("merge_not_matched_by_source", "MERGE ... WHEN NOT MATCHED BY SOURCE")
         sql, params = super().format_merge_statement(expr)
+        # The core's MergeExpression has no RETURNING: expressions.MergeReturningExpression carries it.
         returning = getattr(expr, "returning", None)
         if returning:
             self.require_capability("merge_returning", "MERGE ... RETURNING")

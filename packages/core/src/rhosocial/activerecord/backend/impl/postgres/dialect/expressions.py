@@ -7,6 +7,13 @@
   tuple as a record), and needs parentheses around the placeholder.
 * MySQL-flavoured functions the core builds (YEAR(x), TRUNCATE(x, n),
   SPACE(n), ...) are rewritten to their PostgreSQL spelling.
+* A two-argument ``LOG`` is the core's ``log(x, base)`` (value first, as its
+  factory builds it); PostgreSQL's ``log(b, x)`` takes the base first, so the
+  arguments are swapped: ``log(d, 100, 10)`` -> ``LOG(10, 100)`` = 2.
+* ``JSON_ARRAYAGG(DISTINCT x)`` is no PostgreSQL syntax (16..18 reject it);
+  it is written as ``JSON_AGG_STRICT(DISTINCT x)``, the aggregate PostgreSQL
+  itself runs for ``JSON_ARRAYAGG(x)`` (ABSENT ON NULL, RETURNING json).
+  ``JSON_OBJECTAGG`` has no DISTINCT form and is refused with one.
 """
 
 from __future__ import annotations
@@ -124,17 +131,39 @@ class PostgresExpressionMixin(DialectHost):
                 return super().format_function_call(expr, filter_predicate)
             finally:
                 expr.func_name = original
+        if name == "LOG" and len(expr.args) == 2 and not filter_predicate:
+            x_sql, x_params = expr.args[0].to_sql()
+            b_sql, b_params = expr.args[1].to_sql()
+            return self._finish_call(f"LOG({b_sql}, {x_sql})", tuple(b_params) + tuple(x_params), expr)
         if name in ("JSON_OBJECTAGG", "JSON_ARRAYAGG"):
-            self.require_capability("json_standard_aggregates", name)
-            if name == "JSON_OBJECTAGG" and len(expr.args) == 2:
-                k_sql, k_params = expr.args[0].to_sql()
-                v_sql, v_params = expr.args[1].to_sql()
-                # "k VALUE v" wants a c_expr key: parenthesise so k::text or k || 'x' parse.
-                sql = f"JSON_OBJECTAGG(({k_sql}) VALUE {v_sql})"
-                return self._finish_call(sql, tuple(k_params) + tuple(v_params), expr)
+            return self._json_aggregate(name, expr, filter_predicate)
         if name == "SYSTEM_USER":
             self.require_capability("system_user", "SYSTEM_USER")
         return super().format_function_call(expr, filter_predicate)
+
+    def _json_aggregate(self, name: str, expr: Any, filter_predicate: Any | None) -> Tuple[str, Tuple]:
+        self.require_capability("json_standard_aggregates", name)
+        if getattr(expr, "is_distinct", False):
+            if name == "JSON_OBJECTAGG":
+                raise UnsupportedFeatureError(
+                    self.name, "JSON_OBJECTAGG(DISTINCT ...)",
+                    "PostgreSQL's JSON_OBJECTAGG takes no DISTINCT; aggregate a SELECT DISTINCT subquery instead.")
+            if len(expr.args) != 1:
+                raise ValueError("JSON_ARRAYAGG takes one argument")
+            a_sql, a_params = expr.args[0].to_sql()
+            sql, params = f"JSON_AGG_STRICT(DISTINCT {a_sql})", tuple(a_params)
+        elif name == "JSON_OBJECTAGG" and len(expr.args) == 2:
+            k_sql, k_params = expr.args[0].to_sql()
+            v_sql, v_params = expr.args[1].to_sql()
+            # "k VALUE v" wants a c_expr key: parenthesise so k::text or k || 'x' parse.
+            sql, params = f"JSON_OBJECTAGG(({k_sql}) VALUE {v_sql})", tuple(k_params) + tuple(v_params)
+        else:
+            return super().format_function_call(expr, filter_predicate)
+        if filter_predicate:
+            f_sql, f_params = filter_predicate.to_sql()
+            clause_sql, clause_params = self.format_filter_clause(f_sql, tuple(f_params))
+            sql, params = f"{sql} {clause_sql}", params + tuple(clause_params)
+        return self._finish_call(sql, params, expr)
 
     def _finish_call(self, sql: str, params: tuple, expr: Any) -> Tuple[str, Tuple]:
         for target_type in getattr(expr, "cast_types", None) or ():
@@ -177,7 +206,8 @@ class PostgresExpressionMixin(DialectHost):
         start_sql, start_params = expr.start.to_sql()
         end_sql, end_params = expr.end.to_sql()
         unit = expr.unit.value.upper()
-        params = tuple(start_params) + tuple(end_params)
+        # The SQL names the end first ("end - start", "AGE(end, start)"): parameters in that order.
+        params = tuple(end_params) + tuple(start_params)
         seconds = f"EXTRACT(EPOCH FROM ({end_sql})::timestamp - ({start_sql})::timestamp)"
         divisors = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400, "WEEK": 604800}
         if unit in divisors:

@@ -7,8 +7,10 @@ that the truth tests run on real servers. A method listed here therefore can
 never claim something no server was asked about.
 
 Methods taking arguments (``supports_explain_format``) or returning
-non-booleans (``supports_functions``, ``supports_data_types``) are written by
-hand in the dialect and still only read the table.
+non-booleans (``supports_functions``) are written by hand in the dialect and
+still only read the table. ``supports_data_types`` is the core's own
+``DDLTypeMixin`` method (a list of this dialect's type formatters, see
+:data:`NOT_SERVER_FACTS`).
 """
 
 from __future__ import annotations
@@ -298,9 +300,12 @@ SUPPORTS: dict[str, str] = {
 NOT_SERVER_FACTS: dict[str, str] = {
     # psycopg returns datetime with microseconds from timestamp(6) columns.
     "supports_microsecond_timestamp": "timestamp precision is microseconds on every version",
+    # The core's DDLTypeMixin lists the (DataType, SQL name) pairs this dialect's
+    # @handles formatters register: what the dialect can write, not what a server has.
+    "supports_data_types": "the core's list of the type formatters this dialect registers",
 }
 
 # Hand-written methods that read the table themselves (see dialect/base.py).
 HAND_WRITTEN: frozenset[str] = frozenset(
-    {"supports_explain_format", "supports_functions", "supports_data_types", "supports_json_table"}
+    {"supports_explain_format", "supports_functions", "supports_json_table"}
 )

@@ -55,7 +55,7 @@ FUNCTION_CAPABILITIES: Dict[str, str] = {
     "json_build_object": "json_arrow_operators", "json_array_elements": "json_arrow_operators",
     "jsonb_set": "jsonb_modify", "jsonb_insert": "jsonb_insert",
     "jsonb_path_query": "jsonpath", "json_objectagg": "json_standard_aggregates",
-    "json_arrayagg": "json_standard_aggregates", "json_object": "json_constructors",
+    "json_arrayagg": "json_standard_aggregates", "json_object": "json_object_function",
     "json_array": "json_constructors", "json_query": "json_query_functions",
     "json_value": "json_query_functions", "json_exists": "json_query_functions",
     "json_table": "json_table",

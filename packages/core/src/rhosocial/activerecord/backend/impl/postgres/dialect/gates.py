@@ -116,6 +116,18 @@ class CapabilityGateMixin(DialectHost):
                 suggestion = f"Needs PostgreSQL {since} or newer (server: {self._version_text()})."
         raise UnsupportedFeatureError(self.name, what or cap.description, suggestion)
 
+    def get_supported_introspection_scopes(self) -> list:
+        """The core's ``IntrospectionScope`` members this backend's introspector serves
+        (``get_database_info``, ``list_schemas``, ``list_tables``, ``list_columns``,
+        ``list_indexes``, ``list_foreign_keys``, ``list_views``, ``list_triggers``,
+        ``list_sequences``), each answered by the catalogue row of the table."""
+        from rhosocial.activerecord.backend.introspection.types import IntrospectionScope
+
+        if not self.has_capability("introspection"):
+            return []
+        names = ("DATABASE", "SCHEMA", "TABLE", "COLUMN", "INDEX", "FOREIGN_KEY", "VIEW", "TRIGGER", "SEQUENCE")
+        return [IntrospectionScope[n] for n in names]  # named: a scope the core adds later is not claimed
+
     def _version_text(self) -> str:
         if self._version is None:
             return "unknown"

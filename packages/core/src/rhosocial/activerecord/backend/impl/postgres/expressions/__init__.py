@@ -5,5 +5,6 @@
 
 from .ddl import *  # noqa: F401,F403
 from .ddl import __all__ as _ddl_all
+from .dml import MergeReturningExpression
 
-__all__ = list(_ddl_all)
+__all__ = list(_ddl_all) + ["MergeReturningExpression"]
