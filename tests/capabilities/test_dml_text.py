@@ -69,7 +69,6 @@ def test_update_text_equals_the_cores(where_index, schema, returning):
 def test_expressions_and_unusual_shapes_are_left_to_the_core():
     now = FunctionCall(DIALECT, "now")
     assert plain_insert(DIALECT, InsertOptions(table="t", data={"a": 1, "b": now})) is None
-    assert plain_insert(DIALECT, InsertOptions(table="t", data={})) is None
     assert plain_update(DIALECT, UpdateOptions(table="t", data={"a": Column(DIALECT, "b")}, where=_where()[0])) is None
     assert plain_update(DIALECT, UpdateOptions(table="t", data={"a": 1}, where=None)) is None
 
@@ -80,3 +79,11 @@ def test_cached_text_follows_the_shape():
     assert first[0] != second[0] and first[1] == (1, 2) and second[1] == (2, 1)
     again = plain_insert(DIALECT, InsertOptions(table="t", data={"a": 5, "b": 6}))
     assert again == (first[0], (5, 6))
+
+
+def test_insert_without_data_is_default_values():
+    """A model whose columns all have defaults: the core writes ``VALUES ()``, a syntax error."""
+    assert plain_insert(DIALECT, InsertOptions(table="t", data={}, returning_columns=["id"])) == (
+        'INSERT INTO "t" DEFAULT VALUES RETURNING "id"', ())
+    assert plain_insert(DIALECT, InsertOptions(table="t", data={}, schema_name="s")) == (
+        'INSERT INTO "s"."t" DEFAULT VALUES', ())

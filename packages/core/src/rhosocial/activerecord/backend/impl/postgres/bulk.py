@@ -1,9 +1,12 @@
-"""Pure helpers for bulk operations (see ``aio/bulk.py`` / ``sync/bulk.py``)."""
+"""Pure helpers for bulk operations (see ``aio/bulk.py`` / ``sync/bulk.py``), and the
+transaction-block test that the bulk and stream paths share."""
 
 from __future__ import annotations
 
 from typing import Any, List, Sequence
 
+from psycopg.pq import TransactionStatus
+from rhosocial.activerecord.backend.errors import BulkOperationError
 from rhosocial.activerecord.backend.result import QueryResult
 
 #: PostgreSQL's limit on bind parameters in one statement (a 16-bit count).
@@ -15,7 +18,12 @@ MAX_BIND_PARAMETERS = 65535
 #: in statements of 100 rows, 54 ms of 200, 58 ms of 500).
 ROWS_PER_STATEMENT = 200
 
-__all__ = ["MAX_BIND_PARAMETERS", "ROWS_PER_STATEMENT", "chunk_rows", "merge_results", "rows_per_statement"]
+__all__ = [
+    "MAX_BIND_PARAMETERS", "ROWS_PER_STATEMENT", "check_row_widths", "chunk_rows", "chunk_rows_by_parameters",
+    "in_transaction_block", "merge_results", "returned_row_count_error", "rows_per_statement",
+]
+
+_OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
 
 def rows_per_statement(columns: int) -> int:
@@ -30,6 +38,51 @@ def chunk_rows(rows: Sequence[Any], columns: int, limit: int = MAX_BIND_PARAMETE
     if len(rows) <= per_chunk:
         return [rows]
     return [rows[i : i + per_chunk] for i in range(0, len(rows), per_chunk)]
+
+
+def chunk_rows_by_parameters(rows: Sequence[Sequence[Any]],
+                             limit: int = MAX_BIND_PARAMETERS) -> List[Sequence[Any]]:
+    """Split rows that hold SQL expressions so that each chunk binds at most ``limit``
+    parameters: a plain value binds one, an expression as many as its ``to_sql()`` gives
+    (``RawSQLExpression("%s || %s", params=(a, b))`` binds two, ``now()`` none)."""
+    chunks: List[Sequence[Any]] = []
+    start = used = 0
+    for index, row in enumerate(rows):
+        count = sum(len(value.to_sql()[1]) if hasattr(value, "to_sql") else 1 for value in row)
+        if used + count > limit and index > start:
+            chunks.append(rows[start:index])
+            start, used = index, 0
+        used += count
+    chunks.append(rows[start:])
+    return chunks
+
+
+def check_row_widths(rows: Sequence[Sequence[Any]], width: int) -> None:
+    """ValueError naming the first row whose length is not ``width`` (one value per column):
+    checking only the total would let a longer and a shorter row cancel out, and every value
+    after them would move to another column or row."""
+    if set(map(len, rows)) <= {width}:
+        return
+    for index, row in enumerate(rows):
+        if len(row) != width:
+            raise ValueError(f"bulk_insert: row {index} has {len(row)} values for {width} columns; "
+                             "every row needs one value per column")
+
+
+def returned_row_count_error(sent: int, returned: int) -> BulkOperationError:
+    """A multi-row INSERT ... RETURNING gave back a different number of rows than it sent: a
+    trigger (BEFORE INSERT returning NULL), a rule or a view dropped some, and the returned
+    keys can no longer be matched to the input rows by position."""
+    return BulkOperationError(
+        f"INSERT ... RETURNING returned {returned} rows for the {sent} rows sent (a trigger, rule or "
+        "view did not store every row as sent): the returned keys cannot be matched to the input rows"
+    )
+
+
+def in_transaction_block(connection: Any) -> bool:
+    """Whether ``connection`` is inside a transaction block, whoever began it: a BEGIN sent
+    through ``execute()`` counts too (the transaction manager does not know about it)."""
+    return connection is not None and not connection.closed and connection.info.transaction_status in _OPEN
 
 
 def merge_results(results: Sequence[QueryResult]) -> QueryResult:

@@ -9,8 +9,10 @@ columns, RETURNING) and cached; the values go to psycopg as they are, which is e
 what the core's ``Literal`` does (``%s`` with the value as its parameter).
 
 Only plain values take this path. When a value is an SQL expression (it has ``to_sql``),
-or the shape is unusual (no data, no WHERE), these functions return None and the backend
-hands the options to the core's builder. ``tests/backend/test_dml_text.py`` checks that
+or the shape is unusual (an UPDATE with no data or no WHERE), these functions return None
+and the backend hands the options to the core's builder. An INSERT with no data (a model
+whose columns all have defaults) is ``INSERT INTO t DEFAULT VALUES``: the core would write
+``VALUES ()``, a syntax error in PostgreSQL. ``tests/capabilities/test_dml_text.py`` checks that
 the text and parameters equal the core's for the shapes handled here.
 """
 
@@ -60,9 +62,7 @@ def _remember(cache: Dict[Tuple[Any, ...], Any], key: Tuple[Any, ...], text: Any
 
 def plain_insert(dialect: Any, options: Any) -> Optional[Tuple[str, Tuple[Any, ...]]]:
     """``(sql, params)`` for ``InsertOptions`` of plain values, else None (use the core)."""
-    data = options.data
-    if not data:
-        return None
+    data = options.data or {}
     values = tuple(data.values())
     if _has_expression(values):
         return None
@@ -71,10 +71,12 @@ def plain_insert(dialect: Any, options: Any) -> Optional[Tuple[str, Tuple[Any, .
     key = (options.schema_name, options.table, tuple(data), tuple(returning) if returning else None)
     sql = _INSERTS.get(key)
     if sql is None:
-        columns = ", ".join(map(dialect.format_identifier, data))
-        placeholders = ", ".join(["%s"] * len(values))
+        source = "DEFAULT VALUES"
+        if data:
+            columns = ", ".join(map(dialect.format_identifier, data))
+            source = f"({columns}) VALUES ({', '.join(['%s'] * len(values))})"
         sql = _remember(_INSERTS, key, f"INSERT INTO {_target(dialect, options.table, options.schema_name)} "
-                                       f"({columns}) VALUES ({placeholders}){_returning(dialect, returning)}")
+                                       f"{source}{_returning(dialect, returning)}")
     return sql, values
 
 

@@ -121,12 +121,20 @@ def _comment_end(sql: str, start: int) -> int:
     return i
 
 
+def _identifier_char(c: str) -> bool:
+    """A character that continues an unquoted identifier or keyword in PostgreSQL
+    (letters, digits, ``_``, ``$``, and any non-ASCII character)."""
+    return c.isalnum() or c == "_" or c == "$" or c > "\x7f"
+
+
 def _quoted_end(sql: str, start: int, quote: str) -> int:
     """Index just past the literal/identifier starting at ``start`` ('' and "" escape)."""
     i = start + 1
     n = len(sql)
-    # E'...' strings use backslash escapes
-    backslash = quote == "'" and start > 0 and sql[start - 1] in "eE"
+    # E'...' strings use backslash escapes; the E must start a token: in ELSE'x', LIKE'x',
+    # date'x' it ends a word, and the string is a plain one
+    backslash = quote == "'" and start > 0 and sql[start - 1] in "eE" and (
+        start < 2 or not _identifier_char(sql[start - 2]))
     while i < n:
         c = sql[i]
         if backslash and c == "\\":

@@ -10,7 +10,13 @@
   transaction several statements run in one, so that a failure part-way leaves
   nothing behind; inside one, a failure aborts it as a single INSERT's would.
   Statement-level triggers fire once per statement. Rows holding SQL
-  expressions go through the core's builder.
+  expressions go through the core's builder. Rows with no columns (every column
+  takes its default) go as one ``INSERT ... SELECT FROM generate_series(1, n)``.
+  With RETURNING, each statement must return as many rows as it sent (the
+  caller matches keys to records by position): when a trigger, rule or view
+  drops rows, ``BulkOperationError`` is raised, and outside a transaction
+  nothing is stored (the statements then always run in a transaction of their
+  own, which also covers converting the returned rows).
 * ``copy_records(table, rows, columns=None, schema=None)``: COPY FROM STDIN,
   binary where the column types allow it (see ``postgres/copy.py``), text
   otherwise; returns the number of rows copied.
@@ -33,7 +39,14 @@ from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import QueryResult
 
 from ..backend_base import result_columns
-from ..bulk import chunk_rows, merge_results, rows_per_statement
+from ..bulk import (
+    check_row_widths,
+    chunk_rows_by_parameters,
+    in_transaction_block,
+    merge_results,
+    returned_row_count_error,
+    rows_per_statement,
+)
 from ..copy import (
     COLUMN_TYPES_SQL,
     CopyPlan,
@@ -73,16 +86,17 @@ class AsyncBulkMixin:
     async def bulk_insert(self, options: Any) -> QueryResult:
         rows = options.rows
         columns = list(options.columns)
-        if not rows or not columns:
+        if not rows:
             return await super().bulk_insert(options)  # type: ignore[misc]
+        check_row_widths(rows, len(columns))
+        if not columns:
+            return await self._bulk_insert_defaults(options)
         # the model's own field adapters, as save() applies them (aio/writes.py)
         adapted_rows = self._apply_field_adapters_rows(columns, rows, options.column_adapters)  # type: ignore[attr-defined]
         if adapted_rows is not rows:
             rows = adapted_rows
             options = dataclasses.replace(options, rows=rows)
         flat = [value for row in rows for value in row]
-        if len(flat) != len(rows) * len(columns):
-            raise ValueError("bulk_insert: every row needs one value per column")
         kinds = set(map(type, flat))
         if any(hasattr(kind, "to_sql") for kind in kinds):
             return await self._bulk_insert_expressions(options)  # SQL expressions among the values
@@ -93,38 +107,70 @@ class AsyncBulkMixin:
                 if suggestion is not None:
                     flat[index] = suggestion[0].to_database(value, suggestion[1])
         head, tail = self._insert_sql_parts(options.table, options.schema_name, columns, options.returning_columns)
+        width = len(columns)
+        per = rows_per_statement(width) * width
+        batches = [flat[i:i + per] for i in range(0, len(flat), per)]
+        statements = [(insert_values_sql(head, len(batch) // width, width, tail), batch, len(batch) // width)
+                      for batch in batches]
         adapters = _normalise_adapters(options.column_adapters)
-        return await self._run_insert(head, tail, flat, len(columns), adapters, options.column_mapping, columns)
+        return await self._run_insert(statements, bool(tail), width, adapters, options.column_mapping, columns)
+
+    async def _bulk_insert_defaults(self, options: Any) -> QueryResult:
+        """Rows of no values: every column takes its default. One statement for all of them
+        (``INSERT ... DEFAULT VALUES`` inserts one row, and a VALUES list needs a column);
+        the rows are identical, so any order of the returned keys matches the records."""
+        head, tail = self._insert_sql_parts(options.table, options.schema_name, (), options.returning_columns)
+        count = len(options.rows)
+        statement: Tuple[str, List[Any], int] = (f"{head}SELECT FROM generate_series(1, {count}){tail}", [], count)
+        return await self._run_insert([statement], bool(tail), 0, _normalise_adapters(options.column_adapters),
+                                      options.column_mapping)
 
     async def _bulk_insert_expressions(self, options: Any) -> QueryResult:
-        chunks = chunk_rows(options.rows, len(options.columns))
-        if len(chunks) == 1:
+        """Rows holding SQL expressions: the core's builder, in chunks of at most 65535
+        parameters (an expression may bind several), the returned rows counted per chunk."""
+        chunks = chunk_rows_by_parameters(options.rows)
+        returning = bool(options.returning_columns)
+        if len(chunks) == 1 and not returning:
             return await super().bulk_insert(options)  # type: ignore[misc]
+        # All or nothing, as _run_insert: several chunks run in a transaction of the manager
+        # (a savepoint inside one of its transactions), and so does one chunk with RETURNING
+        # outside any transaction (so that a short count stores nothing); a BEGIN sent
+        # through execute() is left to its owner.
+        managed = self.in_transaction  # type: ignore[attr-defined]
+        raw_begin = not managed and not self.config.pooled and in_transaction_block(self._connection)  # type: ignore[attr-defined]
+        wrap = not raw_begin and (len(chunks) > 1 or not managed)
         results: List[QueryResult] = []
-        async with self.transaction_manager.transaction():  # type: ignore[attr-defined]
+        async with self.transaction_manager.transaction() if wrap else nullcontext():  # type: ignore[attr-defined]
             for rows in chunks:
                 part = dataclasses.replace(options, rows=rows, auto_commit=False)
-                results.append(await super().bulk_insert(part))  # type: ignore[misc]
+                result = await super().bulk_insert(part)  # type: ignore[misc]
+                if returning and len(result.data or ()) != len(rows):
+                    raise returned_row_count_error(len(rows), len(result.data or ()))
+                results.append(result)
         return merge_results(results)
 
     def _insert_sql_parts(self, table: str, schema: Optional[str], columns: Sequence[str],
                           returning: Optional[Sequence[str]]) -> Tuple[str, str]:
+        """``INSERT INTO t (columns) VALUES `` (``INSERT INTO t `` without columns) and the RETURNING tail."""
         quote = self.dialect.format_identifier  # type: ignore[attr-defined]
         target = f"{quote(schema)}.{quote(table)}" if schema else quote(table)
         # plain SQL: the statement goes through a RawCursor ($n placeholders, no % escaping)
-        head = f"INSERT INTO {target} ({', '.join(map(quote, columns))}) VALUES "
+        head = f"INSERT INTO {target} "
+        if columns:
+            head += f"({', '.join(map(quote, columns))}) VALUES "
         tail = ""
         if returning:
             tail = " RETURNING " + ", ".join(map(quote, returning))
         return head, tail
 
-    async def _run_insert(self, head: str, tail: str, flat: List[Any], width: int,
+    async def _run_insert(self, statements: List[Tuple[str, List[Any], int]], returning: bool, width: int,
                           adapters: Optional[Dict[str, Any]], mapping: Optional[Dict[str, str]],
                           columns: Sequence[str] = ()) -> QueryResult:
-        """INSERT the rows whose values are ``flat`` (``width`` per row) in statements of
-        ``rows_per_statement`` rows, all sent in one pipeline, in one transaction if none is
-        open (all or nothing). RETURNING rows come back in input order: one cursor per
-        statement, read in order, each returning its rows in VALUES order.
+        """Run the INSERT ``statements`` (``(text, values, rows)``: ``width`` values per row),
+        all sent in one pipeline, in one transaction if none is open and there are several
+        or they return rows (all or nothing). RETURNING rows come back in input order: one
+        cursor per statement, read in order, each returning its rows in VALUES order; a
+        statement returning another number of rows than it sent raises (see module docstring).
 
         Not prepared: psycopg keys a prepared statement by its parameter types, which vary
         from batch to batch (an int is int2, int4 or int8 by its size; None has no type), so
@@ -132,35 +178,39 @@ class AsyncBulkMixin:
         connection, and a cached plan fails once after the table is altered elsewhere.
         """
         start = time.perf_counter()
-        per = rows_per_statement(width) * width
-        batches = [flat[i:i + per] for i in range(0, len(flat), per)]
-        data: Optional[List[Dict[str, Any]]] = [] if tail else None
-        affected = 0
+        data: Optional[List[Dict[str, Any]]] = [] if returning else None
+        affected = offset = 0
         cursors: List[Any] = []
+        several = len(statements) > 1
         try:
             async with self._borrowed() as connection:  # type: ignore[attr-defined]
                 try:
                     # the connection's own state: a BEGIN sent through execute() counts too
-                    own = len(batches) > 1 and connection.info.transaction_status == _IDLE
+                    own = (several or returning) and connection.info.transaction_status == _IDLE
                     async with connection.transaction() if own else nullcontext():
-                        async with connection.pipeline() if len(batches) > 1 and _PIPELINE else nullcontext():
-                            for number, batch in enumerate(batches):
-                                query = insert_values_sql(head, len(batch) // width, width, tail)
+                        async with connection.pipeline() if several and _PIPELINE else nullcontext():
+                            for query, batch, _ in statements:
                                 self._log_statement(query[:200], batch[:20])  # type: ignore[attr-defined]
                                 cursor = psycopg.AsyncRawCursor(connection)
                                 cursors.append(cursor)
                                 try:
                                     await cursor.execute(query, batch, prepare=False)
                                 except Exception as exc:
-                                    error = self._insert_value_error(exc, cursor, batch, number * per, width, columns)
+                                    error = self._insert_value_error(exc, cursor, batch, offset, width, columns)
                                     if error is None:
                                         raise
                                     raise error from exc
-                    for cursor in cursors:
-                        if data is not None:
-                            data.extend(self._rows_to_dicts(  # type: ignore[attr-defined]
-                                result_columns(cursor) or (), await cursor.fetchall(), adapters, mapping))
-                        affected += max(cursor.rowcount, 0)
+                                offset += len(batch)
+                        # read inside the transaction: a short count or a failing column
+                        # adapter rolls back a transaction of our own
+                        for cursor, (_, _, sent) in zip(cursors, statements):
+                            if data is not None:
+                                rows = await cursor.fetchall()
+                                if len(rows) != sent:
+                                    raise returned_row_count_error(sent, len(rows))
+                                data.extend(self._rows_to_dicts(  # type: ignore[attr-defined]
+                                    result_columns(cursor) or (), rows, adapters, mapping))
+                            affected += max(cursor.rowcount, 0)
                 finally:
                     for cursor in cursors:
                         await cursor.close()
@@ -175,6 +225,9 @@ class AsyncBulkMixin:
         """Error path of a multi-row INSERT: name the row and column of a value psycopg
         could not convert (``backend_base._rows_error``); ``offset`` is the batch's first
         value in the whole input."""
+        if not width:
+            return None  # no values (DEFAULT rows)
+
         def describe(_: int, index: int) -> str:
             position = offset + index
             column = columns[position % width] if columns else f"#{position % width + 1}"

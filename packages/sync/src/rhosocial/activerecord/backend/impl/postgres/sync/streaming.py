@@ -9,8 +9,12 @@ so only one batch is ever held in memory.
 
 A server-side cursor (``DECLARE ... WITHOUT HOLD``) lives in a transaction:
 
-* inside a transaction of the backend, the stream uses it (the cursor is closed
-  when the iterator is exhausted or closed; the transaction stays open);
+* inside a transaction of the backend (or one begun with a plain ``BEGIN``
+  through ``execute()``), the stream uses it (the cursor is closed when the
+  iterator is exhausted or closed; the transaction stays open). An iterator
+  kept past the end of its transaction and closed (or collected) later sends
+  nothing: its cursor ended with that transaction, and a CLOSE would fail in
+  (and abort) whatever transaction the session is in by then;
 * otherwise the stream runs in a transaction of its own on a connection of its
   own: a dedicated connection opened for the life of the iterator (closed with
   it), or one borrowed from the pool for a pooled backend. That transaction is
@@ -41,10 +45,12 @@ from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import BatchDQLResult
 
 from ..backend_base import result_columns
+from ..bulk import in_transaction_block
 
 __all__ = ["StreamMixin"]
 
 _IDLE = TransactionStatus.IDLE
+_INTRANS = TransactionStatus.INTRANS
 _names = itertools.count(1)
 
 
@@ -110,10 +116,13 @@ class StreamMixin:
             raise ValueError("batch_size must be at least 1")
         dedicated = None
         try:
-            if not self.config.pooled and not self._holds_transaction():  # type: ignore[attr-defined]
+            if (not self.config.pooled and not self._holds_transaction()  # type: ignore[attr-defined]
+                    and not in_transaction_block(self._connection)):  # type: ignore[attr-defined]
                 # Outside a transaction the stream needs one of its own; on the shared
                 # session it would swallow (and, closed early, roll back) the caller's
                 # statements made while iterating. A pool lends a separate connection anyway.
+                # A BEGIN sent through execute() is a transaction too (the manager does not
+                # know it): the stream then reads in it, and sees its uncommitted rows.
                 dedicated = self._open_dedicated_connection()  # type: ignore[attr-defined]
             source = self._borrowed() if dedicated is None else nullcontext(dedicated)  # type: ignore[attr-defined]
             with source as connection:
@@ -138,6 +147,16 @@ class StreamMixin:
                     if own and not connection.closed and not connection.broken:
                         # COMMIT (or ROLLBACK) ends the WITHOUT HOLD cursor: close() then sends nothing.
                         connection.execute("COMMIT" if completed else "ROLLBACK")
+                    elif not completed and connection.info.transaction_status == _INTRANS:
+                        # Closed early in a transaction the stream did not begin. It may have
+                        # ended since (the iterator was kept, then closed or collected in a
+                        # later one) and its cursor with it: a CLOSE would then fail and abort
+                        # that later transaction. psycopg's path for a cursor it did not
+                        # declare first looks the name up in pg_cursors (one query, only on an
+                        # early close; names are unique in the process). Cheaper checks cannot
+                        # tell two transactions apart: the status is INTRANS in both, and the
+                        # transaction manager keeps no count of the transactions it ran.
+                        cursor._described = False
                     if not connection.closed:
                         cursor.close()
         except (ConnectionError, GeneratorExit):
