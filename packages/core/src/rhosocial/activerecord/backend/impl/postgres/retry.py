@@ -6,6 +6,9 @@ the *whole* transaction again. Nothing else is retried: a constraint violation f
 and a lost connection may have committed (the COMMIT might have run before the connection
 dropped), so re-running it could apply the work twice.
 
+Nor is an ``AfterCommitHookError``: the COMMIT went through, so running the transaction again
+would apply its work twice, whatever the handler's error was.
+
 This module holds the decisions and the backoff arithmetic only; the loops that do I/O are
 ``aio/retry.py`` (hand-written) and ``sync/retry.py`` (generated from it), exposed as
 ``retry_transaction(fn, backend, attempts=5, backoff=...)``.
@@ -13,6 +16,8 @@ This module holds the decisions and the backoff arithmetic only; the loops that 
 
 from __future__ import annotations
 
+import math
+import numbers
 import random
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
@@ -20,10 +25,10 @@ from typing import Callable, Optional, Union
 from rhosocial.activerecord.backend.errors import DeadlockError, TransactionError
 
 from .config import ConfigurationError
-from .errors import SerializationError, with_diagnostics
+from .errors import AfterCommitHookError, SerializationError, with_diagnostics
 
 __all__ = ["Backoff", "BackoffSpec", "RETRYABLE_SQLSTATES", "is_retryable_error", "delay_for",
-           "check_attempts", "check_not_in_transaction"]
+           "check_attempts", "check_backoff", "check_not_in_transaction"]
 
 #: 40001 serialization_failure, 40P01 deadlock_detected.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
@@ -45,10 +50,8 @@ class Backoff:
 
     def __post_init__(self) -> None:
         for name in ("base", "factor", "cap"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise ConfigurationError(f"Backoff.{name}: must be a non-negative number, got {value!r}")
-        if not 0 <= self.jitter <= 1:
+            _seconds(getattr(self, name), f"Backoff.{name}")
+        if not _is_number(self.jitter) or not 0 <= self.jitter <= 1:
             raise ConfigurationError(f"Backoff.jitter: must be between 0 and 1, got {self.jitter!r}")
 
     def delay(self, attempt: int, rng: Optional[random.Random] = None) -> float:
@@ -63,15 +66,38 @@ class Backoff:
 BackoffSpec = Union[Backoff, float, int, Callable[[int], float], None]
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _seconds(value: object, what: str) -> float:
+    """``value`` as a delay: a finite number >= 0 (negative or NaN delays are refused the same
+    way in both flavours: time.sleep() would raise, asyncio.sleep() treat them as 0)."""
+    if not _is_number(value) or not math.isfinite(value) or value < 0:  # type: ignore[arg-type,operator]
+        raise ConfigurationError(f"{what}: must be a finite, non-negative number of seconds, got {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_backoff(backoff: BackoffSpec) -> BackoffSpec:
+    """Refuse a bad ``backoff=`` before the first attempt (a callable's results are checked
+    when it is called)."""
+    if backoff is None or isinstance(backoff, Backoff) or (callable(backoff) and not _is_number(backoff)):
+        return backoff
+    if _is_number(backoff):
+        _seconds(backoff, "retry_transaction.backoff")
+        return backoff
+    raise ConfigurationError(f"retry_transaction.backoff: expected Backoff, seconds or a callable, got {backoff!r}")
+
+
 def delay_for(backoff: BackoffSpec, attempt: int) -> float:
     if backoff is None:
         return Backoff().delay(attempt)
     if isinstance(backoff, Backoff):
         return backoff.delay(attempt)
-    if isinstance(backoff, (int, float)) and not isinstance(backoff, bool):
-        return float(backoff)
+    if _is_number(backoff):
+        return _seconds(backoff, "retry_transaction.backoff")
     if callable(backoff):
-        return float(backoff(attempt))
+        return _seconds(backoff(attempt), f"retry_transaction.backoff({attempt})")
     raise ConfigurationError(f"retry_transaction.backoff: expected Backoff, seconds or a callable, got {backoff!r}")
 
 
@@ -97,6 +123,8 @@ def is_retryable_error(exc: BaseException) -> bool:
     seen = 0
     current: Optional[BaseException] = exc
     while current is not None and seen < 10:
+        if isinstance(current, AfterCommitHookError):  # committed: never run it again
+            return False
         if isinstance(current, (SerializationError, DeadlockError)):
             return True
         if getattr(current, "sqlstate", None) in RETRYABLE_SQLSTATES:

@@ -8,10 +8,41 @@ window in which the transaction runs with the wrong snapshot rules.
 
 from __future__ import annotations
 
-from typing import Any, Tuple
+import re
+from enum import Enum
+from typing import Any, Optional, Tuple, Type, TypeVar
+
+from rhosocial.activerecord.backend.transaction import IsolationLevel, TransactionMode
 
 from ._host import DialectHost
 from .names import object_name, path_name
+
+_E = TypeVar("_E", bound=Enum)
+_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def enum_member(enum: Type[_E], value: Any) -> Optional[_E]:
+    """``value`` if it is a member of ``enum``, the member a str names in any spelling
+    (``"read only"``, ``"Repeatable-Read"``, ``"READ_COMMITTED"``), else None. The one
+    reading of transaction settings, shared with the transaction managers."""
+    if isinstance(value, enum):
+        return value
+    if isinstance(value, str):
+        return enum.__members__.get(_SEPARATORS.sub("_", value.strip()).upper())
+    return None
+
+
+def enum_names(enum: Type[Enum]) -> str:
+    return ", ".join(name.replace("_", " ") for name in enum.__members__)
+
+
+def _member(enum: Type[_E], value: Any, what: str) -> _E:
+    # Anything else is refused: it would be written into the statement (or silently become
+    # the default).
+    found = enum_member(enum, value)
+    if found is None:
+        raise ValueError(f"Unknown {what} {value!r}: expected one of {enum_names(enum)}")
+    return found
 
 
 class PostgresTransactionMixin(DialectHost):
@@ -19,11 +50,12 @@ class PostgresTransactionMixin(DialectHost):
         modes: list[str] = []
         level = params.get("isolation_level")
         if level is not None:
+            level = _member(IsolationLevel, level, "isolation level")
             modes.append(f"ISOLATION LEVEL {self.get_isolation_level_name(level)}")
         mode = params.get("mode")
         if mode is not None:
-            name = getattr(mode, "name", str(mode)).upper()
-            modes.append("READ ONLY" if name in ("READ_ONLY", "READ ONLY") else "READ WRITE")
+            mode = _member(TransactionMode, mode, "transaction mode")
+            modes.append("READ ONLY" if mode == TransactionMode.READ_ONLY else "READ WRITE")
         deferrable = params.get("deferrable")
         if deferrable is not None:
             # DEFERRABLE only has an effect with SERIALIZABLE READ ONLY; PostgreSQL

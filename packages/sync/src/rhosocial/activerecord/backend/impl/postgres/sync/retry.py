@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from ..retry import Backoff, BackoffSpec, check_attempts, check_not_in_transaction, delay_for, is_retryable_error
+from ..retry import (
+    Backoff,
+    BackoffSpec,
+    check_attempts,
+    check_backoff,
+    check_not_in_transaction,
+    delay_for,
+    is_retryable_error,
+)
 
 import time
 
@@ -38,10 +46,15 @@ def retry_transaction(
     constant seconds, or ``attempt -> seconds``). Any other error is raised at once; after
     the last attempt the last error is raised. ``on_retry(attempt, error, delay)`` is called
     before each wait. ``fn`` must be safe to run again (no side effects outside the database).
+    Once the COMMIT went through nothing is run again (an AFTER_COMMIT handler's failure is
+    raised as ``AfterCommitHookError``). ``isolation_level``/``mode`` may be given by name.
     """
     check_attempts(attempts)
+    check_backoff(backoff)
     check_not_in_transaction(backend)
     manager = backend.transaction_manager
+    isolation_level = manager._as_isolation_level(isolation_level)
+    mode = manager._as_mode(mode)
     attempt = 0
     while True:
         attempt += 1
