@@ -8,8 +8,9 @@ import time
 
 import pytest
 from rhosocial.activerecord.backend.errors import ConnectionError
-
 from rhosocial.activerecord.backend.impl.postgres import AsyncPostgresBackend, PostgresBackend, PostgresConnectionConfig
+
+from tests.gates import environment_skip
 
 from .conftest import QUIET
 
@@ -50,7 +51,7 @@ async def test_connect_failures_are_clear(flavour, pg_database, admin, case):
         hba = admin.execute("SELECT count(*) FROM pg_hba_file_rules WHERE auth_method IN "
                             "('md5','scram-sha-256','password') AND 'host' = type").fetchone()[0]
         if not hba:
-            pytest.skip("this server trusts host connections (no password check configured by the harness)")
+            environment_skip("this server trusts host connections (no password check configured by the harness)")
     kwargs = _cases(pg_database)[case]
     if case == "wrong password":
         kwargs["username"] = "rho_pw"

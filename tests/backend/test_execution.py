@@ -8,7 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from rhosocial.activerecord.backend.errors import IntegrityError
 from rhosocial.activerecord.backend.options import BulkInsertOptions
+
+from tests.performance.helpers import libpq_trace, raw
 
 from .conftest import DML, DQL
 
@@ -78,10 +81,18 @@ async def test_bulk_insert_above_parameter_limit(db, table, admin):
 
 
 async def test_bulk_insert_failure_leaves_nothing(db, table, admin):
+    """A duplicate key in the last of several INSERT statements: the server refuses it (23505,
+    naming the key, which only a row of an earlier statement can collide with) and the earlier
+    statements, already sent and executed, are rolled back with it."""
     await db.execute(f'CREATE TABLE "{table}" (a INT PRIMARY KEY, b INT, c INT, d INT, e INT)')
     rows = [[i, 0, 0, 0, 0] for i in range(14000)] + [[5, 0, 0, 0, 0]]  # duplicate in the last chunk
-    with pytest.raises(Exception):
-        await db.bulk_insert(BulkInsertOptions(table=table, columns=["a", "b", "c", "d", "e"], rows=rows))
+    with libpq_trace(raw(db)._connection) as trace:
+        with pytest.raises(IntegrityError) as info:
+            await db.bulk_insert(BulkInsertOptions(table=table, columns=["a", "b", "c", "d", "e"], rows=rows))
+    assert info.value.sqlstate == "23505", info.value
+    assert info.value.table_name == table and "(a)=(5)" in str(info.value), info.value
+    inserts = [s for s in trace.statements if "INSERT INTO" in s]
+    assert len(inserts) > 1, f"expected several INSERT statements, got {len(inserts)}"
     assert admin.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == 0
 
 

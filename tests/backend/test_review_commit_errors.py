@@ -143,8 +143,16 @@ async def test_connection_errors_carry_the_attributes(backend_factory, db, admin
         await backend_factory(port=1, connect_timeout=2)
     with pytest.raises(ConnectionError) as auth:
         await backend_factory(password="not-the-password")
+    # Both carry every attribute, each None: a refused connection has no server at all, and
+    # libpq reports a failed login (the server's FATAL 28P01) as message text only, without a
+    # result, so psycopg's error has no sqlstate/diagnostics either (README: "a connection
+    # refused or lost ... has no server diagnostics (pg is None, sqlstate only if the server
+    # sent one)"). The reasons are told apart by the message, which names the target.
     for error in (refused.value, auth.value):
-        assert all(hasattr(error, name) for name in ATTRIBUTES), error
+        assert {name: getattr(error, name) for name in ATTRIBUTES} == dict.fromkeys(ATTRIBUTES), error
+    assert "port=1 " in str(refused.value) and "refused" in str(refused.value), refused.value
+    assert "password authentication failed" in str(auth.value), auth.value
+    assert "not-the-password" not in str(auth.value)
     tm = db.transaction_manager
     pid = (await db.execute("SELECT pg_backend_pid() AS p", options=DQL)).data[0]["p"]
     await tm.begin()

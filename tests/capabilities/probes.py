@@ -17,12 +17,6 @@ import psycopg
 from psycopg import sql
 from rhosocial.activerecord.backend.impl.postgres.capabilities import BUILD_OPTION_PROBES, CAPABILITIES, Capability
 
-# SQLSTATE classes that mean "this server does not know that": syntax error or
-# undefined object (42), feature not supported (0A), invalid parameter (22).
-# A probe of an absent feature failing with anything else (e.g. a lock timeout)
-# points at a broken probe, not at an absent feature.
-ABSENT_CLASSES = ("42", "0A", "22")
-
 
 @dataclass
 class Observation:

@@ -19,6 +19,8 @@ from rhosocial.activerecord.backend.impl.postgres import PostgresBackend, Postgr
 from rhosocial.activerecord.backend.impl.postgres.expressions import CreateExtensionExpression
 from rhosocial.activerecord.logging.config import LoggingConfig
 
+from tests.gates import require_extension
+
 QUIET = LoggingConfig(default_level=logging.WARNING)
 
 
@@ -57,11 +59,10 @@ class DDL:
         return None if row is None else next(iter(row.values()))
 
     def extension(self, name: str) -> None:
-        """Create ``name`` in public (skip the test when the server lacks its files)."""
-        try:
-            self.run(CreateExtensionExpression(self.d, name, schema="public"))
-        except Exception as exc:  # noqa: BLE001 - the bundle may ship without contrib modules
-            pytest.skip(f"extension {name} not available: {exc}")
+        """Create ``name`` in public. Skips only when the server does not ship the extension
+        (decided from pg_available_extensions first); any error of the CREATE itself fails."""
+        require_extension(self.backend.config.conninfo(), name)
+        self.run(CreateExtensionExpression(self.d, name, schema="public"))
         self.backend.introspect_and_adapt()  # the dialect learns the extension
 
 

@@ -30,6 +30,7 @@ from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.schema import StatementType
 from rhosocial.activerecord.logging import LoggingConfig  # noqa: F401 (re-exported for tests)
 
+from tests.gates import environment_skip
 from tests.harness.plugin import PgDatabase, create_database, drop_database
 
 FLAVOURS = ("sync", "async")
@@ -188,7 +189,7 @@ def start_local_or_skip(factory, **kwargs):
     try:
         return factory(**kwargs)
     except ProvisioningError as exc:
-        pytest.skip(f"needs a local PostgreSQL server (local provider): {exc}")
+        environment_skip(f"needs a local PostgreSQL server (local provider): {exc}")
 
 
 @pytest.fixture(scope="session")

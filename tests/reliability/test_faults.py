@@ -20,6 +20,7 @@ from rhosocial.activerecord.backend.impl.postgres.errors import (
     StatementTimeoutError,
 )
 
+from tests.gates import environment_gate
 from tests.harness.server_user import run_as_server_user
 
 from .conftest import admin_connect, run, sessions, terminate, wait_for_query, wait_until
@@ -230,7 +231,14 @@ def test_server_stopped_during_long_query(fault_api_factory, fault_server, fault
 
 # -- network stall -------------------------------------------------------------------------
 
-@pytest.mark.skipif(can_stall() is not None, reason=f"network stall simulation: {can_stall()}")
+@pytest.fixture
+def network_stall_possible():
+    """Needs root and iptables: skips without them (fails under RHOSOCIAL_REQUIRE_ALL=1)."""
+    reason = can_stall()
+    environment_gate(reason and f"network stall simulation: {reason}")
+
+
+@pytest.mark.usefixtures("network_stall_possible")
 def test_network_stall_hits_tcp_user_timeout(fault_api_factory, fault_server, fault_db):
     """Packets black-holed between client and server: the query fails within the TCP user
     timeout with ConnectionError instead of hanging for the kernel's ~15 minutes."""
@@ -257,7 +265,7 @@ def test_network_stall_hits_tcp_user_timeout(fault_api_factory, fault_server, fa
     # the proxy is closed: the server reaps the stalled session; the fixture checks for leaks
 
 
-@pytest.mark.skipif(can_stall() is not None, reason=f"network stall simulation: {can_stall()}")
+@pytest.mark.usefixtures("network_stall_possible")
 def test_network_stall_idle_in_transaction(fault_api_factory, fault_server, fault_db, table_name):
     with StallableProxy(fault_server.host, fault_server.port) as proxy:
         api = fault_api_factory(port=proxy.port, tcp_user_timeout=1500, keepalives=1, keepalives_idle=1,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any, List, Optional
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rhosocial.activerecord.backend.impl.postgres.types import AsJsonb, Numeric, Range, canonical
 
@@ -50,13 +50,21 @@ def _numeric_strategy():
 
 @SETTINGS
 @given(value=_numeric_strategy())
+@example(value=Decimal("0"))
+@example(value=Decimal("-0.00"))
+@example(value=Decimal("0E+5"))
+@example(value=Decimal("1.50"))
+@example(value=Decimal("1E+5"))
 def test_numeric(sdb, value):
     M = _model(sdb, "pnum", "v numeric", {"v": Numeric})
     back = _round_trip(sdb, M, v=value).v
     if value.is_nan():
         assert back.is_nan()
-    else:
-        assert back == value and back.as_tuple().exponent == value.as_tuple().exponent or value == 0
+        return
+    assert isinstance(back, Decimal) and back == value, (value, back)
+    # the scale (digits after the point) is kept, zeros included (0.00 stays 0.00); a positive
+    # exponent (1E+5, 0E+5) has no scale to keep: the unconstrained column stores scale 0
+    assert back.as_tuple().exponent == min(value.as_tuple().exponent, 0), (value, back)
 
 
 json_values = st.recursive(

@@ -6,13 +6,14 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple, Optional
 
-import pytest
 from rhosocial.activerecord.backend.impl.postgres.types import (
     CompositeType,
     EnumType,
     Hstore,
     HstoreType,
 )
+
+from tests.gates import require_extension
 
 
 class Mood(enum.Enum):
@@ -72,10 +73,8 @@ def test_composite(db):
 
 
 def test_hstore(db):
-    try:
-        db.execute("CREATE EXTENSION IF NOT EXISTS hstore")
-    except Exception as exc:  # pragma: no cover - depends on the server build
-        pytest.skip(f"the hstore extension is not available on this server: {exc}")
+    require_extension(db.backend.config.conninfo(), "hstore")  # skips only if the server lacks hstore
+    db.execute("CREATE EXTENSION IF NOT EXISTS hstore")
     db.register_types(HstoreType())
     table = db.table("hs", "attrs hstore, doc jsonb")
     M = db.model(table, {"attrs": Optional[Hstore], "doc": Optional[dict]})

@@ -62,6 +62,7 @@ from .copy_types import (
     INT2,
     INT4,
     INT8,
+    MONEY,
     NUMERIC,
     TEXT_CONVERTED,
     TEXT_KINDS,
@@ -89,7 +90,7 @@ FIX_KINDS = frozenset(ACCEPTED) | frozenset(ARRAY_ELEMENTS) | {JSON, JSONB, JSON
 #: fixes that stand for the server's cast: needed in text format too (the server's
 #: date/timestamp input ignores an offset in the text; a float's text has 17 digits; a
 #: UUID's text in psycopg has no dashes, a bool's is ``t``)
-_CAST_KINDS = frozenset({DATE, TIMESTAMP, NUMERIC, FLOAT4, FLOAT8}) | TEXT_KINDS
+_CAST_KINDS = frozenset({DATE, TIMESTAMP, NUMERIC, MONEY, FLOAT4, FLOAT8}) | TEXT_KINDS
 
 
 class UnknownSessionTimeZone(QueryError):
@@ -215,6 +216,8 @@ def _needs_fix(values: Sequence[Any], types: Set[type], kind: int, binary: bool)
         raise ValueError("a value its column's binary dumper would misread: sent as text")
     if kind == NUMERIC:
         return any(issubclass(t, float) for t in types)  # numpy's float64 is a float too
+    if kind == MONEY:
+        return any(issubclass(t, Decimal) for t in types)  # str(Decimal) may be 1E+2 (money_in refuses it)
     if kind == DATE:
         return any(issubclass(t, _dt.datetime) for t in types)
     if kind == TIMESTAMPTZ or kind == TIMESTAMP:
@@ -286,6 +289,11 @@ def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
             return value
     elif kind in TEXT_KINDS:
         return to_text
+    elif kind == MONEY:
+        # money has no binary COPY in psycopg and takes text: a Decimal goes in positional
+        # notation, the digits the numeric -> money cast of an INSERT starts from
+        def fix(value: Any) -> Any:
+            return to_text(value) if isinstance(value, Decimal) else value
     elif kind == FLOAT8 or kind == FLOAT4:
         # an INSERT casts a Decimal numeric -> float: correctly rounded from its digits (as
         # float() and the server's strtof are), and numeric has no negative zero
