@@ -66,10 +66,13 @@ def test_16_threads_share_a_pooled_backend(pg_database, app_name, table_name, wa
                     assert [r["k"] for r in mine] == list(range(ROWS_PER_TX)), mine
                     assert {r["pid"] for r in mine} == {pid}, "statements of one transaction on several sessions"
                     assert backend.fetch_one("SELECT pg_backend_pid() AS p")["p"] == pid
-                    # uncommitted rows of other workers are invisible
-                    others = backend.fetch_one(f'SELECT count(*) AS n FROM "{table_name}" '
-                                               f'WHERE worker <> %s AND pid = %s', (wid, pid))
-                    assert others["n"] == 0 or True  # pids are reused by the pool: informative only
+                    # uncommitted rows of other workers are invisible: the rows of the
+                    # transactions that roll back (seq % 5 == 4) are never committed, so no
+                    # other worker may ever see one (test_uncommitted_rows_... checks the
+                    # timing-independent case step by step)
+                    dirty = backend.fetch_one(f'SELECT count(*) AS n FROM "{table_name}" '
+                                              f'WHERE worker <> %s AND mod(seq, 5) = 4', (wid,))
+                    assert dirty["n"] == 0, f"worker {wid} saw {dirty['n']} rows of rolled-back transactions"
                 except BaseException:
                     tm.rollback()
                     raise
@@ -100,6 +103,75 @@ def test_16_threads_share_a_pooled_backend(pg_database, app_name, table_name, wa
     _check_table(pg_database, table_name, committed)
     assert len(committed) == THREADS * TX_PER_THREAD * 4 // 5
     print(f"{THREADS} threads x {TX_PER_THREAD} tx: {elapsed:.2f}s")
+    assert_no_leaks(pg_database.server, pg_database.dbname, app=app_name)
+
+
+def test_uncommitted_rows_of_another_thread_are_invisible(pg_database, app_name, table_name):
+    """Thread A inserts and holds its transaction open; thread B, on its own pooled session,
+    sees none of A's rows (in a transaction and outside one) until A commits, then all of them."""
+    _create(pg_database, table_name)
+    config = make_config(pg_database, application_name=app_name, pool_min_size=2, pool_max_size=4,
+                         pool_timeout=30)
+    backend = PostgresBackend(connection_config=config, logger=QUIET)
+    inserted, checked, committed = threading.Event(), threading.Event(), threading.Event()
+    seen, errors = {}, []
+    count = f'SELECT count(*) AS n FROM "{table_name}" WHERE worker = 1'
+
+    def writer():
+        try:
+            tm = backend.transaction_manager
+            tm.begin()
+            try:
+                seen["writer_pid"] = backend.fetch_one("SELECT pg_backend_pid() AS p")["p"]
+                for k in range(ROWS_PER_TX):
+                    backend.execute(f'INSERT INTO "{table_name}" VALUES (1, 0, %s, pg_backend_pid())', (k,))
+                seen["writer_own"] = backend.fetch_one(count)["n"]
+                inserted.set()
+                assert checked.wait(30), "reader never checked"
+            except BaseException:
+                tm.rollback()
+                raise
+            tm.commit()
+        except BaseException as exc:
+            errors.append(("writer", exc))
+        finally:
+            inserted.set()
+            committed.set()
+
+    def reader():
+        try:
+            assert inserted.wait(30), "writer never inserted"
+            seen["outside"] = backend.fetch_one(count)["n"]
+            tm = backend.transaction_manager
+            tm.begin()  # READ COMMITTED: each statement sees what was committed before it
+            try:
+                seen["reader_pid"] = backend.fetch_one("SELECT pg_backend_pid() AS p")["p"]
+                seen["before"] = backend.fetch_one(count)["n"]
+                checked.set()
+                assert committed.wait(30), "writer never committed"
+                seen["after"] = backend.fetch_one(count)["n"]
+            finally:
+                tm.rollback()
+        except BaseException as exc:
+            errors.append(("reader", exc))
+        finally:
+            checked.set()
+
+    threads = [threading.Thread(target=writer, daemon=True), threading.Thread(target=reader, daemon=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    hung = [t.name for t in threads if t.is_alive()]
+    backend.disconnect()
+    assert not hung, f"threads still running after 60 s: {hung}"
+    assert not errors, errors
+    assert seen["writer_pid"] != seen["reader_pid"], "both transactions on one session"
+    assert seen["writer_own"] == ROWS_PER_TX  # the writer sees its own uncommitted rows
+    assert (seen["outside"], seen["before"]) == (0, 0), f"uncommitted rows were visible: {seen}"
+    assert seen["after"] == ROWS_PER_TX, f"committed rows not visible: {seen}"
+    with pg_database.connect() as conn:
+        conn.execute(f'DROP TABLE "{table_name}"')
     assert_no_leaks(pg_database.server, pg_database.dbname, app=app_name)
 
 
@@ -196,9 +268,10 @@ def test_pool_exhaustion_times_out_clearly(pg_database, app_name, flavour):
         result = {}
 
         async def body():
-            await backend.transaction_manager.begin()
+            go = asyncio.Event()
 
             async def other():
+                await go.wait()
                 began = time.monotonic()
                 try:
                     await backend.execute("SELECT 1")
@@ -206,7 +279,11 @@ def test_pool_exhaustion_times_out_clearly(pg_database, app_name, flavour):
                 except BaseException as exc:
                     result["error"] = exc
                 result["elapsed"] = time.monotonic() - began
-            await asyncio.wait_for(asyncio.create_task(other()), 10)
+            # created before BEGIN: a task created inside the transaction would take part in it
+            task = asyncio.create_task(other())
+            await backend.transaction_manager.begin()
+            go.set()
+            await asyncio.wait_for(task, 10)
             await backend.transaction_manager.rollback()
             await backend.disconnect()
         run(body())

@@ -8,12 +8,13 @@ import secrets
 
 import psycopg
 import pytest
+from rhosocial.activerecord.backend.errors import ConnectionError as BackendConnectionError
 from rhosocial.activerecord.backend.impl.postgres import (
     AsyncPostgresBackend,
     PostgresBackend,
     PostgresConnectionConfig,
 )
-from rhosocial.activerecord.backend.impl.postgres.replica import routes_to_replica
+from rhosocial.activerecord.backend.impl.postgres.replica import changes_session, routes_to_replica
 from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.schema import StatementType
 
@@ -190,19 +191,71 @@ def test_explain_is_never_routed_to_the_replica():
     assert routes_to_replica("SELECT explain FROM t", dql, False)
 
 
+_PLAIN_READS = [
+    "SELECT 1", "  (SELECT 1) UNION (SELECT 2)", "-- c\n/* a /* nested */ b */ select * from t", "VALUES (1)",
+    "TABLE t", "WITH x AS (SELECT 1) SELECT * FROM x", "SELECT 1;", 'SELECT "Update", "update", "into" FROM "t"',
+    "SELECT * FROM t WHERE note = 'INSERT INTO x; nextval(''s'')'", "SELECT $$delete$$",
+    "SELECT substring(x from 1 for 2) FROM t", "SELECT * FROM t WHERE a = %s AND b LIKE 'x%%'",
+]
+_PRIMARY_ONLY = [
+    "INSERT INTO t VALUES (1) RETURNING id", "UPDATE t SET a = 1 RETURNING a", "SHOW search_path",
+    "SELECT nextval('s')", "SELECT pg_catalog.setval('s', 1)", 'SELECT "nextval"(\'s\')', "SELECT currval('s')",
+    "SELECT lastval()", "WITH d AS (DELETE FROM t RETURNING id) SELECT * FROM d",
+    "WITH d AS (SELECT 1) INSERT INTO t SELECT * FROM d",
+    "(WITH d AS (UPDATE t SET a = 1 RETURNING *) SELECT * FROM d)",
+    "MERGE INTO t USING s ON true WHEN MATCHED THEN DO NOTHING", "SELECT * INTO new_t FROM t",
+    "SELECT * FROM t FOR UPDATE", "SELECT * FROM t FOR NO KEY UPDATE", "SELECT * FROM t FOR SHARE",
+    "SELECT * FROM t for key share", "SELECT 1; SET x = 1", "SELECT pg_advisory_lock(1)",
+    "SELECT pg_try_advisory_xact_lock(1)", "SELECT set_config('a.b', 'c', false)", "SELECT txid_current()",
+    "SELECT pg_notify('c', 'x')", "SELECT lo_create(0)", "DO $$ BEGIN END $$", "SET search_path TO x",
+]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestWarning")  # module-wide asyncio mark
+def test_only_plain_reads_are_routed_to_the_replica():
+    """fetch_one/fetch_all pass DQL for any statement: the text decides (review: an INSERT ...
+    RETURNING, nextval() or a data-modifying CTE raised 25006 on the standby)."""
+    dql = ExecutionOptions(stmt_type=StatementType.DQL)
+    for sql in _PLAIN_READS:
+        assert routes_to_replica(sql, dql, False), sql
+        assert not routes_to_replica(sql, dql, True), sql
+        assert not routes_to_replica(sql, ExecutionOptions(stmt_type=StatementType.DML), False), sql
+    for sql in _PRIMARY_ONLY:
+        assert not routes_to_replica(sql, dql, False), sql
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestWarning")  # module-wide asyncio mark
+def test_statements_that_change_the_session():
+    """After these the standby's sessions would read differently from the primary's session."""
+    for sql in ("SET search_path TO a", "set session authorization x", "SET ROLE x", "set time zone 'UTC'",
+                "/* x */ SET timezone = 'UTC'", "RESET ALL", "DISCARD ALL", "LISTEN ch", "LOAD 'auto_explain'",
+                "PREPARE p AS SELECT 1", "DECLARE c CURSOR WITH HOLD FOR SELECT 1", "CREATE TEMP TABLE x (a int)",
+                "CREATE GLOBAL TEMPORARY TABLE x (a int)", "CREATE OR REPLACE TEMP VIEW v AS SELECT 1",
+                "CREATE LOCAL TEMP SEQUENCE s", "SELECT * INTO TEMP t2 FROM t", "SELECT 1; SET search_path TO a",
+                "SELECT set_config('search_path', 'a', false)", 'SELECT "set_config"(\'search_path\', \'a\', false)'):
+        assert changes_session(sql), sql
+    for sql in ("SET LOCAL search_path TO a", "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                "SET CONSTRAINTS ALL DEFERRED", "CREATE TABLE temp (a int)", "CREATE VIEW temp AS SELECT 1",
+                "INSERT INTO temp VALUES (1)", "UPDATE t SET temp = 1; SELECT 1", "SELECT 'SET search_path'",
+                "-- SET x\nSELECT 1", "ALTER TABLE t SET SCHEMA x", "BEGIN", "SELECT 1"):
+        assert not changes_session(sql), sql
+
+
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 async def test_explain_runs_on_the_primary(flavour, pg_database):
     """With a read replica configured (here: a port nobody listens on, so any statement
     routed there fails), EXPLAIN - ANALYZE of an INSERT above all - still runs."""
+    replica_port = free_port()
     config = PostgresConnectionConfig(**pg_database.conn_kwargs(), read_replica_host="127.0.0.1",
-                                      read_replica_port=free_port())
+                                      read_replica_port=replica_port)
     backend = (PostgresBackend if flavour == "sync" else AsyncPostgresBackend)(config, logging_config=QUIET)
     await wait(backend.connect())
     table = f"ex_{secrets.token_hex(4)}"
     try:
         await wait(backend.execute(f"CREATE TABLE {table} (id int)"))
-        with pytest.raises(Exception):  # noqa: B017 - proves that plain reads are routed
+        with pytest.raises(BackendConnectionError) as routed:  # proves that plain reads are routed there
             await wait(backend.fetch_all(f"SELECT * FROM {table}"))
+        assert f"port {replica_port}" in str(routed.value), routed.value
         result = await wait(backend.explain_sql(f"INSERT INTO {table} VALUES (%s)", (1,), analyze=True))
         assert result.plan.node_type == "ModifyTable"
         result = await wait(backend.explain_sql(f"SELECT * FROM {table} WHERE id = %s", (1,)))

@@ -28,7 +28,10 @@ __path__ = pkgutil.extend_path(__path__, __name__)
 from .config import PostgresConnectionConfig  # noqa: E402
 from .config_checks import ConfigurationError  # noqa: E402
 from .errors import (  # noqa: E402
+    AfterCommitHookError,
     DataError,
+    PooledSessionStateError,
+    PoolExhaustedError,
     PostgresErrorInfo,
     QueryCanceledError,
     ReadOnlyTransactionError,
@@ -93,6 +96,9 @@ __all__ = [
     "PostgresErrorInfo",
     "StatementTimeoutError",
     "ReadOnlyTransactionError",
+    "PoolExhaustedError",
+    "PooledSessionStateError",
+    "AfterCommitHookError",
     "ConfigurationError",
     "Backoff",
     "retry_transaction",

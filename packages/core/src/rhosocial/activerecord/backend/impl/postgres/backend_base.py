@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 import psycopg
 from rhosocial.activerecord.backend.config import ConnectionConfig
@@ -21,6 +21,7 @@ from rhosocial.activerecord.backend.result import QueryResult
 from .backend_errors import PostgresErrorsMixin
 from .config import PostgresConnectionConfig
 from .dialect import PostgresDialect
+from .pool_scope import new_scope_key
 from .sql_text import escape_percent
 from .types import build_adapter_suggestions, configure_connection, register_adapters
 
@@ -89,8 +90,12 @@ class PostgresBackendMixin(PostgresErrorsMixin):
         self._server_version: Optional[Tuple[int, int, int]] = None
         self._pool: Any = None
         self._registered_types: List[Tuple[Any, Any]] = []  # (spec, TypeInfo)
-        self._pinned: Any = WeakKeyDictionary()  # pool: task/thread -> its transaction's connection
-        self._managers: Any = WeakKeyDictionary()  # pool: task/thread -> its transaction manager
+        # pool: per-context transaction state (pool_scope): this backend's key in the context
+        # variable, the scopes made for it (disconnect() visits them), the managers' defaults
+        self._scope_key = new_scope_key()
+        self._scopes: Any = WeakSet()
+        self._managers: Any = WeakKeyDictionary()  # scope -> its transaction manager
+        self._tx_defaults: Dict[str, Any] = {}
         register_adapters(self.adapter_registry)  # type: ignore[attr-defined]
 
     @staticmethod
@@ -132,6 +137,10 @@ class PostgresBackendMixin(PostgresErrorsMixin):
 
     def _adapt_params(self, params: Optional[Any]) -> Any:
         """Apply the adapter suggestions (exact type match), as the core's execute does."""
+        if isinstance(params, (str, bytes, bytearray, memoryview)):
+            # iterated, a str would bind one parameter per character ("xy" -> 'x', 'y')
+            raise TypeError(f"query parameters should be a sequence or a mapping, got {type(params).__name__}: "
+                            "wrap a single value in a tuple, (value,)")
         if not params:
             return ()
         suggestions = self.get_default_adapter_suggestions()

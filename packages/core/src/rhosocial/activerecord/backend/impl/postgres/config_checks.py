@@ -158,8 +158,9 @@ _MAPPED = {
 _SSL_SWITCHES = {"ssl_verify": "verify-full", "ssl_verify_cert": "verify-ca", "ssl_verify_identity": "verify-full"}
 _REFUSED = {
     "pool_name": "the pool is named after application_name; set application_name",
-    "pool_reset_session": "psycopg_pool always gives back connections with no open transaction and "
-                          "keeps session settings; there is nothing to switch",
+    "pool_reset_session": "connections always go back to the psycopg_pool pool with no open "
+                          "transaction, and with their session reset (DISCARD ALL) when a statement "
+                          "changed it; there is nothing to switch",
     "ssl_ciphers": "libpq has no client-side cipher list; the server's ssl_ciphers setting decides",
     "collation": "PostgreSQL has no session collation; use COLLATE in the column or the query",
     "use_timezone": "set timezone='...' (the session TimeZone) instead",

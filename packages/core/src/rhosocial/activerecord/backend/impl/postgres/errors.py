@@ -39,6 +39,7 @@ __all__ = [
     "StatementTimeoutError",
     "DataError",
     "ReadOnlyTransactionError",
+    "AfterCommitHookError",
     "translate_error",
     "parameter_error",
     "param_label",
@@ -83,6 +84,27 @@ class DataError(DatabaseError):
 
 class ReadOnlyTransactionError(TransactionError):
     """SQLSTATE 25006: a write inside a READ ONLY transaction or on a hot standby."""
+
+
+class AfterCommitHookError(TransactionError):
+    """An AFTER_COMMIT event handler failed *after* the COMMIT succeeded: the transaction's
+    work is committed. The handler's error is ``__cause__``. Never re-run the transaction
+    because of it (``retry_transaction`` does not, whatever the cause's SQLSTATE)."""
+
+    committed = True
+    retryable = False
+
+
+class PoolExhaustedError(ConnectionError):
+    """Every pooled connection stayed in use for ``pool_timeout`` seconds (``pool_max_size``
+    reached). A ``ConnectionError``, so existing handlers catch it; nothing was sent, and
+    ``retry_transaction`` does not retry it (it only re-runs serialization failures and deadlocks)."""
+
+
+class PooledSessionStateError(QueryError):
+    """A statement that changes the session (``SET`` without ``LOCAL``, ``CREATE TEMP TABLE``,
+    ``LISTEN``, ...) outside a transaction on a pooled backend: it would change one arbitrary
+    pooled connection and leak to its next borrower. Nothing was sent."""
 
 
 @dataclass(frozen=True)

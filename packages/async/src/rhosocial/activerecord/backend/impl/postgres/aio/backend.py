@@ -94,6 +94,7 @@ class AsyncPostgresBackend(
         return connection
 
     async def disconnect(self) -> None:
+        await self._disconnect_replica()
         if self._pool is not None:
             await self._close_pool()
             return
@@ -114,6 +115,12 @@ class AsyncPostgresBackend(
                 pass
 
     async def ping(self, reconnect: bool = True) -> bool:
+        if self.in_transaction or self._holds_transaction():
+            # Inside a transaction a statement may fail while the session is fine (25P02
+            # after a failed statement, before rollback_to): look at the connection
+            # instead, without sending anything (never reconnects: that would lose the
+            # transaction).
+            return not self._transaction_connection_dead()
         try:
             await self.execute("SELECT 1")
             return True
@@ -194,9 +201,14 @@ class AsyncPostgresBackend(
                     facts[name] = exc
             self._apply_server_facts(connection.info.server_version, facts)
 
-    def _borrowed(self) -> Any:
-        """A connection for a few statements: the session, the pinned one, or a pool loan."""
-        return _Borrowed(self)
+    def _borrowed(self, sql: Optional[str] = None) -> Any:
+        """A connection for a few statements: the session, the pinned one, or a pool loan.
+
+        Pooled, ``sql`` (the statement to run) is checked: a statement that changes the
+        session is refused outside a transaction (``PooledSessionStateError``) and has the
+        pinned connection reset before it goes back to the pool inside one (pool.py).
+        """
+        return _Borrowed(self, sql)
 
     # -- execution --------------------------------------------------------
     def _get_cursor(self) -> Any:
@@ -208,14 +220,14 @@ class AsyncPostgresBackend(
     ) -> QueryResult:
         if options is None:
             options = _DDL_OPTIONS
-        elif self.config.read_replica_host is not None:
+        if self.config.read_replica_host is not None:  # every statement: replica.changes_session
             replica = self._replica_for(sql, options)
             if replica is not None:
                 return await replica.execute(sql, params, options=options)
         try:
             if self._pool is None and not self.config.pooled:
                 return await self._run(await self._usable_connection(), sql, params, options)
-            async with self._borrowed() as connection:
+            async with self._borrowed(sql) as connection:
                 return await self._run(connection, sql, params, options)
         except ConnectionError:
             raise
@@ -258,7 +270,7 @@ class AsyncPostgresBackend(
         try:
             query, _ = self._prepare_sql_and_params(sql, ())
             adapted = self._adapt_many(params_list)
-            async with self._borrowed() as connection:
+            async with self._borrowed(sql) as connection:
                 own = len(adapted) > 1 and connection.info.transaction_status == _IDLE
                 async with connection.transaction() if own else nullcontext(), connection.cursor() as cursor:
                     try:
@@ -301,26 +313,29 @@ class AsyncPostgresBackend(
 class _Borrowed:
     """``async with backend._borrowed() as connection``: see AsyncPostgresBackend._borrowed."""
 
-    __slots__ = ("_backend", "_loan")
+    __slots__ = ("_backend", "_sql", "_loan", "_pool")
 
-    def __init__(self, backend: AsyncPostgresBackend) -> None:
+    def __init__(self, backend: AsyncPostgresBackend, sql: Optional[str]) -> None:
         self._backend = backend
+        self._sql = sql
         self._loan: Any = None
+        self._pool: Any = None
 
     async def __aenter__(self) -> Any:
         backend = self._backend
         if not backend.config.pooled:
             return await backend._usable_connection()
-        if backend._pool is None:
-            await backend._open_pool()
-        pinned = backend._pinned_connection()
+        pinned = backend._pinned_for(self._sql)
         if pinned is not None:
             return pinned
-        self._loan = await backend._getconn_alive()
+        if backend._pool is None:
+            await backend._open_pool()
+        self._loan, self._pool = await backend._borrow()
         return self._loan
 
     async def __aexit__(self, *exc_info: Any) -> None:
         if self._loan is not None:
             loan, self._loan = self._loan, None
-            # putconn resets or discards a connection left broken or in a transaction
-            await self._backend._pool.putconn(loan)
+            # to the pool it came from (a disconnect() may have replaced the backend's);
+            # reset first if its session changed; the pool discards a broken one
+            await self._backend._give_back(loan, self._pool)

@@ -96,6 +96,7 @@ class PostgresBackend(
         return connection
 
     def disconnect(self) -> None:
+        self._disconnect_replica()
         if self._pool is not None:
             self._close_pool()
             return
@@ -116,6 +117,12 @@ class PostgresBackend(
                 pass
 
     def ping(self, reconnect: bool = True) -> bool:
+        if self.in_transaction or self._holds_transaction():
+            # Inside a transaction a statement may fail while the session is fine (25P02
+            # after a failed statement, before rollback_to): look at the connection
+            # instead, without sending anything (never reconnects: that would lose the
+            # transaction).
+            return not self._transaction_connection_dead()
         try:
             self.execute("SELECT 1")
             return True
@@ -196,9 +203,14 @@ class PostgresBackend(
                     facts[name] = exc
             self._apply_server_facts(connection.info.server_version, facts)
 
-    def _borrowed(self) -> Any:
-        """A connection for a few statements: the session, the pinned one, or a pool loan."""
-        return _Borrowed(self)
+    def _borrowed(self, sql: Optional[str] = None) -> Any:
+        """A connection for a few statements: the session, the pinned one, or a pool loan.
+
+        Pooled, ``sql`` (the statement to run) is checked: a statement that changes the
+        session is refused outside a transaction (``PooledSessionStateError``) and has the
+        pinned connection reset before it goes back to the pool inside one (pool.py).
+        """
+        return _Borrowed(self, sql)
 
     # -- execution --------------------------------------------------------
     def _get_cursor(self) -> Any:
@@ -209,14 +221,14 @@ class PostgresBackend(
     ) -> QueryResult:
         if options is None:
             options = _DDL_OPTIONS
-        elif self.config.read_replica_host is not None:
+        if self.config.read_replica_host is not None:  # every statement: replica.changes_session
             replica = self._replica_for(sql, options)
             if replica is not None:
                 return replica.execute(sql, params, options=options)
         try:
             if self._pool is None and not self.config.pooled:
                 return self._run(self._usable_connection(), sql, params, options)
-            with self._borrowed() as connection:
+            with self._borrowed(sql) as connection:
                 return self._run(connection, sql, params, options)
         except ConnectionError:
             raise
@@ -259,7 +271,7 @@ class PostgresBackend(
         try:
             query, _ = self._prepare_sql_and_params(sql, ())
             adapted = self._adapt_many(params_list)
-            with self._borrowed() as connection:
+            with self._borrowed(sql) as connection:
                 own = len(adapted) > 1 and connection.info.transaction_status == _IDLE
                 with connection.transaction() if own else nullcontext(), connection.cursor() as cursor:
                     try:
@@ -302,26 +314,29 @@ class PostgresBackend(
 class _Borrowed:
     """``with backend._borrowed() as connection``: see PostgresBackend._borrowed."""
 
-    __slots__ = ("_backend", "_loan")
+    __slots__ = ("_backend", "_sql", "_loan", "_pool")
 
-    def __init__(self, backend: PostgresBackend) -> None:
+    def __init__(self, backend: PostgresBackend, sql: Optional[str]) -> None:
         self._backend = backend
+        self._sql = sql
         self._loan: Any = None
+        self._pool: Any = None
 
     def __enter__(self) -> Any:
         backend = self._backend
         if not backend.config.pooled:
             return backend._usable_connection()
-        if backend._pool is None:
-            backend._open_pool()
-        pinned = backend._pinned_connection()
+        pinned = backend._pinned_for(self._sql)
         if pinned is not None:
             return pinned
-        self._loan = backend._getconn_alive()
+        if backend._pool is None:
+            backend._open_pool()
+        self._loan, self._pool = backend._borrow()
         return self._loan
 
     def __exit__(self, *exc_info: Any) -> None:
         if self._loan is not None:
             loan, self._loan = self._loan, None
-            # putconn resets or discards a connection left broken or in a transaction
-            self._backend._pool.putconn(loan)
+            # to the pool it came from (a disconnect() may have replaced the backend's);
+            # reset first if its session changed; the pool discards a broken one
+            self._backend._give_back(loan, self._pool)
