@@ -32,6 +32,7 @@ from rhosocial.activerecord.logging import LoggingConfig  # noqa: F401 (re-expor
 
 from tests.gates import environment_skip
 from tests.harness.plugin import PgDatabase, create_database, drop_database
+from tests.harness.replica import start_primary_and_standby, wait_for_replay
 
 FLAVOURS = ("sync", "async")
 QUIET = logging.getLogger("rhosocial.reliability.quiet")
@@ -287,3 +288,33 @@ def table_name(request) -> str:
     """A table name unique to the test (and flavour)."""
     name = request.node.name.replace("[", "_").replace("]", "").replace("-", "_")
     return ("t_" + name)[:60].lower()
+
+
+# -- a real primary + streaming standby (test_scaleout, test_replica_routing) ----------------
+
+@pytest.fixture(scope="module")
+def cluster():
+    from tests.harness.errors import ProvisioningError
+
+    try:
+        primary, standby = start_primary_and_standby()
+    except ProvisioningError as exc:
+        environment_skip(f"needs local PostgreSQL binaries for a primary and a standby: {exc}")
+    with admin_connect(primary) as conn:
+        conn.execute("CREATE TABLE replicated (id int PRIMARY KEY, v text)")
+        conn.execute("INSERT INTO replicated VALUES (1, 'from primary')")
+    wait_for_replay(primary, standby)
+    yield primary, standby
+    standby.stop()
+    primary.stop()
+
+
+def standby_api(flavour, server, **kwargs) -> Api:
+    base = dict(host=server.host, port=server.port, database="postgres", username=server.user,
+                password=server.password, connect_timeout=3)
+    base.update(kwargs)
+    return Api(make_backend(flavour, PostgresConnectionConfig(**base)), flavour)
+
+
+async def where_it_ran(api: Api) -> dict:
+    return (await api.rows("SELECT pg_is_in_recovery() AS standby, inet_server_port() AS port"))[0]
