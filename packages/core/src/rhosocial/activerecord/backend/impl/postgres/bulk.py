@@ -19,7 +19,7 @@ MAX_BIND_PARAMETERS = 65535
 ROWS_PER_STATEMENT = 200
 
 __all__ = [
-    "MAX_BIND_PARAMETERS", "ROWS_PER_STATEMENT", "check_row_widths", "chunk_rows", "chunk_rows_by_parameters",
+    "MAX_BIND_PARAMETERS", "ROWS_PER_STATEMENT", "check_row_widths", "chunk_rows_by_parameters",
     "in_transaction_block", "merge_results", "returned_row_count_error", "rows_per_statement",
 ]
 
@@ -30,14 +30,6 @@ def rows_per_statement(columns: int) -> int:
     """Rows per INSERT of ``columns`` values each: ``ROWS_PER_STATEMENT``, fewer for rows so
     wide that the statement would bind more than ``MAX_BIND_PARAMETERS``."""
     return max(1, min(ROWS_PER_STATEMENT, MAX_BIND_PARAMETERS // max(1, columns)))
-
-
-def chunk_rows(rows: Sequence[Any], columns: int, limit: int = MAX_BIND_PARAMETERS) -> List[Sequence[Any]]:
-    """Split ``rows`` so that each chunk binds at most ``limit`` parameters."""
-    per_chunk = max(1, limit // max(1, columns))
-    if len(rows) <= per_chunk:
-        return [rows]
-    return [rows[i : i + per_chunk] for i in range(0, len(rows), per_chunk)]
 
 
 def chunk_rows_by_parameters(rows: Sequence[Sequence[Any]],
