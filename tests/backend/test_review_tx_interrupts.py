@@ -28,7 +28,7 @@ def _slow_commit(admin, table, seconds=2):
     admin.execute(f'CREATE FUNCTION "{table}_slow"() RETURNS trigger LANGUAGE plpgsql AS '
                   f'$$ BEGIN PERFORM pg_sleep({seconds}); RETURN NULL; END $$')
     admin.execute(f'CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON "{table}" DEFERRABLE INITIALLY DEFERRED '
-                  f'FOR EACH ROW EXECUTE FUNCTION "{table}_slow"()')
+                  f'FOR EACH ROW EXECUTE PROCEDURE "{table}_slow"()')
 
 
 def _drop_slow(admin, table):
