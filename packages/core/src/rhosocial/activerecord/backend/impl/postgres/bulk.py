@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, List, Sequence
 
-from psycopg.pq import TransactionStatus
 from rhosocial.activerecord.backend.errors import BulkOperationError
 from rhosocial.activerecord.backend.result import QueryResult
 
@@ -20,10 +19,9 @@ ROWS_PER_STATEMENT = 200
 
 __all__ = [
     "MAX_BIND_PARAMETERS", "ROWS_PER_STATEMENT", "check_row_widths", "chunk_rows_by_parameters",
-    "in_transaction_block", "merge_results", "returned_row_count_error", "rows_per_statement",
+    "merge_results", "returned_row_count_error", "rows_per_statement",
 ]
 
-_OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
 
 def rows_per_statement(columns: int) -> int:
@@ -69,12 +67,6 @@ def returned_row_count_error(sent: int, returned: int) -> BulkOperationError:
         f"INSERT ... RETURNING returned {returned} rows for the {sent} rows sent (a trigger, rule or "
         "view did not store every row as sent): the returned keys cannot be matched to the input rows"
     )
-
-
-def in_transaction_block(connection: Any) -> bool:
-    """Whether ``connection`` is inside a transaction block, whoever began it: a BEGIN sent
-    through ``execute()`` counts too (the transaction manager does not know about it)."""
-    return connection is not None and not connection.closed and connection.info.transaction_status in _OPEN
 
 
 def merge_results(results: Sequence[QueryResult]) -> QueryResult:

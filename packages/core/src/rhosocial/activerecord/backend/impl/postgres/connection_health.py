@@ -16,8 +16,9 @@ from typing import Any
 
 from psycopg import pq
 
-__all__ = ["closed_while_idle"]
+__all__ = ["closed_while_idle", "in_transaction_block"]
 
+_OPEN = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 _POLLER = "_rhosocial_poller"
 #: psycopg's sync connections serialise on a threading lock (asyncio ones on asyncio.Lock)
 _THREAD_LOCKS = (type(threading.Lock()), type(threading.RLock()))
@@ -77,3 +78,9 @@ def _probe(connection: Any, pgconn: Any) -> bool:
         if pgconn.status != pq.ConnStatus.OK:
             return True
     return pgconn.status != pq.ConnStatus.OK
+
+
+def in_transaction_block(connection: Any) -> bool:
+    """Whether ``connection`` is inside a transaction block, whoever began it: a BEGIN sent
+    through ``execute()`` counts too (the transaction manager does not know about it)."""
+    return connection is not None and not connection.closed and connection.info.transaction_status in _OPEN

@@ -145,20 +145,12 @@ class PostgresTransactionMixin:
     @staticmethod
     def _as_isolation_level(level: Any) -> Optional[IsolationLevel]:
         """None, an ``IsolationLevel`` or its name in any spelling (``"repeatable read"``)."""
-        found = enum_member(IsolationLevel, level)
-        if found is None and level is not None:
-            raise with_diagnostics(IsolationLevelError(f"Unknown isolation level {level!r}: expected an "
-                                                       f"IsolationLevel or one of {enum_names(IsolationLevel)}"))
-        return found
+        return _setting(IsolationLevel, level, IsolationLevelError, "isolation level", "an")
 
     @staticmethod
     def _as_mode(mode: Any) -> Optional[TransactionMode]:
         """None, a ``TransactionMode`` or its name in any spelling (``"read only"``)."""
-        found = enum_member(TransactionMode, mode)
-        if found is None and mode is not None:
-            raise with_diagnostics(ConfigurationError(f"Unknown transaction mode {mode!r}: expected a "
-                                                      f"TransactionMode or one of {enum_names(TransactionMode)}"))
-        return found
+        return _setting(TransactionMode, mode, ConfigurationError, "transaction mode", "a")
 
     @staticmethod
     def _as_deferrable(value: Any) -> Optional[bool]:
@@ -244,3 +236,13 @@ class PostgresTransactionMixin:
     @staticmethod
     def _not_active(what: str) -> TransactionError:
         return transaction_error(f"{what} needs an active transaction (call begin() first)")
+
+
+def _setting(enum: Any, value: Any, error: type, what: str, article: str) -> Any:
+    """``enum``'s member for ``value`` (a member or its name in any spelling), None for None;
+    ``error`` naming the valid names otherwise."""
+    found = enum_member(enum, value)
+    if found is None and value is not None:
+        raise with_diagnostics(error(f"Unknown {what} {value!r}: expected {article} "
+                                     f"{enum.__name__} or one of {enum_names(enum)}"))
+    return found

@@ -43,7 +43,7 @@ from rhosocial.activerecord.backend.errors import ConnectionError
 from rhosocial.activerecord.backend.result import BatchDQLResult
 
 from ..backend_base import result_columns
-from ..bulk import in_transaction_block
+from ..connection_health import in_transaction_block
 
 __all__ = ["AsyncStreamMixin"]
 

@@ -116,16 +116,7 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
                 "nothing was committed (roll back to a savepoint to recover from an error)"
             )
         self._committed = False
-        try:
-            await super().commit()
-        except BaseException as exc:
-            if outermost:
-                await self._after_failed_end(exc)
-            if isinstance(exc, DatabaseError):
-                raise surface_error(exc)
-            raise
-        if self._transaction_level == 0:
-            await self._forget_transaction()
+        await self._end(super().commit)
 
     async def rollback(self) -> None:
         if self._ended_by_failed_commit and not self.is_active:
@@ -138,9 +129,15 @@ class AsyncPostgresTransactionManager(PostgresTransactionMixin, AsyncTransaction
         if self._transaction_level > 1 and self._block_savepoints:
             await self._end_block(release=False)
             return
+        await self._end(super().rollback)
+
+    async def _end(self, end: Any) -> None:
+        """Run the core's COMMIT or ROLLBACK (``end``) of the outermost level (or a nested one
+        without a block savepoint); reset the manager when it ended the transaction, or when
+        it raised while the server ended it anyway (``_after_failed_end``)."""
         outermost = self._transaction_level == 1
         try:
-            await super().rollback()
+            await end()
         except BaseException as exc:
             if outermost:
                 await self._after_failed_end(exc)

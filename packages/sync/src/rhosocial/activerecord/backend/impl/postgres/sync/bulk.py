@@ -44,11 +44,11 @@ from ..backend_base import result_columns
 from ..bulk import (
     check_row_widths,
     chunk_rows_by_parameters,
-    in_transaction_block,
     merge_results,
     returned_row_count_error,
     rows_per_statement,
 )
+from ..connection_health import in_transaction_block
 from ..copy import (
     COLUMN_TYPES_SQL,
     CopyPlan,

@@ -24,14 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
+from ..connection_health import in_transaction_block
 from ..replica import changes_session, routes_to_replica
 
 __all__ = ["ReplicaMixin"]
-
-_IN_TRANSACTION = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
-
 
 class ReplicaMixin:
     _read_replica: Any = None
@@ -75,8 +71,7 @@ class ReplicaMixin:
         if self._holds_transaction():  # type: ignore[attr-defined]
             return True
         # a transaction begun with execute("BEGIN"), which the manager does not see
-        connection = self._connection  # type: ignore[attr-defined]
-        return connection is not None and connection.info.transaction_status in _IN_TRANSACTION
+        return in_transaction_block(self._connection)  # type: ignore[attr-defined]
 
     def _disconnect_replica(self) -> None:
         """Close the replica's session (or pool) and route reads again (called by disconnect)."""

@@ -118,16 +118,7 @@ class PostgresTransactionManager(PostgresTransactionMixin, TransactionManager):
                 "nothing was committed (roll back to a savepoint to recover from an error)"
             )
         self._committed = False
-        try:
-            super().commit()
-        except BaseException as exc:
-            if outermost:
-                self._after_failed_end(exc)
-            if isinstance(exc, DatabaseError):
-                raise surface_error(exc)
-            raise
-        if self._transaction_level == 0:
-            self._forget_transaction()
+        self._end(super().commit)
 
     def rollback(self) -> None:
         if self._ended_by_failed_commit and not self.is_active:
@@ -140,9 +131,15 @@ class PostgresTransactionManager(PostgresTransactionMixin, TransactionManager):
         if self._transaction_level > 1 and self._block_savepoints:
             self._end_block(release=False)
             return
+        self._end(super().rollback)
+
+    def _end(self, end: Any) -> None:
+        """Run the core's COMMIT or ROLLBACK (``end``) of the outermost level (or a nested one
+        without a block savepoint); reset the manager when it ended the transaction, or when
+        it raised while the server ended it anyway (``_after_failed_end``)."""
         outermost = self._transaction_level == 1
         try:
-            super().rollback()
+            end()
         except BaseException as exc:
             if outermost:
                 self._after_failed_end(exc)
