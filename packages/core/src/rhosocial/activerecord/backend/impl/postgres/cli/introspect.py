@@ -155,13 +155,32 @@ def _index_column(column: Any) -> str:
     return text
 
 
+def _target(what: str, name: Optional[str], schema: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
+    """(table, schema) from the arguments, checked before connecting: an empty schema
+    (``-n ''`` or ``'"".t'``) or table name is a usage error, not a catalogue question."""
+    if what in NEEDS_TABLE and not name:
+        raise CliError(f"introspect {what} needs a table name", EXIT_USAGE)
+    if name is not None:
+        if what not in NEEDS_TABLE and what != "triggers":
+            raise CliError(f"introspect {what} takes no NAME (got {name!r}); use -n SCHEMA", EXIT_USAGE)
+        name, schema = _split_name(name, schema)
+        if not name:
+            raise CliError("the table name is empty", EXIT_USAGE)
+    if schema == "":
+        raise CliError("the schema name is empty (omit -n for the current schema; '*' = every user schema)",
+                       EXIT_USAGE)
+    return name, schema
+
+
+def _exists(session: Session, name: str, schema: Optional[str]) -> bool:
+    return bool(session.run(session.backend.introspector.table_exists(name, schema)))
+
+
 def _fetch(session: Session, what: str, name: Optional[str], schema: Optional[str], args: argparse.Namespace) -> Any:
     intro = session.backend.introspector
     run = session.run
     if what in NEEDS_TABLE:
-        if not name:
-            raise CliError(f"introspect {what} needs a table name", EXIT_USAGE)
-        name, schema = _split_name(name, schema)
+        assert name is not None  # _target checked it
         if what == "table":
             info = run(intro.describe_table(name, schema))
             if info is None:
@@ -170,21 +189,22 @@ def _fetch(session: Session, what: str, name: Optional[str], schema: Optional[st
         if what == "partitions":
             info = run(intro.get_partitioning(name, schema))
             if info is None:
+                if not _exists(session, name, schema):
+                    raise _not_found(name, schema)
                 raise CliError(f"{name!r} is not a partitioned table", EXIT_ERROR)
             return info
         method = {"columns": intro.list_columns, "indexes": intro.list_indexes,
                   "constraints": intro.list_constraints, "foreign-keys": intro.list_foreign_keys}[what]
         result = run(method(name, schema))
-        if not result and not run(intro.list_columns(name, schema)):
+        # nothing to list is an empty list, a missing table an error (a table may have no columns)
+        if not result and not _exists(session, name, schema):
             raise _not_found(name, schema)
         return result
     if what == "triggers":
         if not name:
             return run(intro.list_triggers(None, schema))
-        name, schema = _split_name(name, schema)
         result = run(intro.list_triggers(name, schema))
-        # no triggers is an empty list, a missing table an error (as for the other per-table objects)
-        if not result and not run(intro.list_columns(name, schema)):
+        if not result and not _exists(session, name, schema):
             raise _not_found(name, schema)
         return result
     if what == "tables":
@@ -208,8 +228,9 @@ def _fetch(session: Session, what: str, name: Optional[str], schema: Optional[st
 
 @report_errors
 def run(args: argparse.Namespace) -> int:
+    name, schema = _target(args.object, args.name, args.schema)
     with Session(args) as session:
-        result = _fetch(session, args.object, args.name, args.schema, args)
+        result = _fetch(session, args.object, name, schema, args)
     if args.json:
         print_json(result)
         return 0

@@ -9,7 +9,8 @@ one per major.
 
 A relation is named by ``(schema, name)``; with no schema it is resolved
 through the session's ``search_path`` (``to_regclass``), as unqualified names
-in SQL are. Queries take named parameters (``%(name)s``), sent to psycopg as
+in SQL are; with one, by exact name in the catalogue (no USAGE on the schema
+needed, as for listing). Queries take named parameters (``%(name)s``), sent to psycopg as
 they are. A schema is ``None`` (see above), a name, or ``"*"`` where lists allow
 it; ``""`` is refused (``ValueError``) rather than silently meaning "none".
 
@@ -30,10 +31,16 @@ from typing import Any, Dict, Optional, Tuple
 
 Query = Tuple[str, Dict[str, Any]]
 
-# The oid of relation (schema, table), or NULL; search_path decides without a schema.
+# The oid of relation (schema, table), or NULL. Without a schema, search_path decides
+# (to_regclass, as SQL resolves an unqualified name). With one, the catalogue is read by
+# exact name: to_regclass('s.t') needs USAGE on s ("permission denied for schema"), yet
+# list_tables shows such a table, since reading pg_class needs no privilege. The casts to
+# name truncate over-long identifiers to 63 bytes, as the server does.
 _REL_OID = (
-    "to_regclass(CASE WHEN %(schema)s::text IS NULL THEN pg_catalog.quote_ident(%(table)s::text) "
-    "ELSE pg_catalog.quote_ident(%(schema)s::text) || '.' || pg_catalog.quote_ident(%(table)s::text) END)"
+    "(CASE WHEN %(schema)s::text IS NULL THEN to_regclass(pg_catalog.quote_ident(%(table)s::text)) "
+    "ELSE (SELECT rel_c.oid FROM pg_catalog.pg_class rel_c "
+    "JOIN pg_catalog.pg_namespace rel_n ON rel_n.oid = rel_c.relnamespace "
+    "WHERE rel_n.nspname = %(schema)s::text::name AND rel_c.relname = %(table)s::text::name) END)"
 )
 
 # Schemas that belong to the system rather than to the user.
@@ -221,8 +228,16 @@ def columns(table: str, schema: Optional[str]) -> Query:
                to_jsonb(a) ->> 'attgenerated' AS generated,
                pg_catalog.col_description(a.attrelid, a.attnum) AS comment,
                CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-               pg_catalog.pg_get_serial_sequence(pg_catalog.quote_ident(n.nspname) || '.'
-                   || pg_catalog.quote_ident(c.relname), a.attname) AS sequence,
+               -- what pg_get_serial_sequence answers, read from pg_depend: that function
+               -- resolves the table by name and so needs USAGE on its schema
+               (SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(s.relname)
+                  FROM pg_catalog.pg_depend d
+                  JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+                  JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+                 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+                   AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
+                   AND d.refobjsubid = a.attnum AND d.deptype IN ('a', 'i')
+                 LIMIT 1) AS sequence,
                EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
                         WHERE k.conrelid = c.oid AND k.contype = 'p' AND a.attnum = ANY (k.conkey)) AS is_primary_key,
                EXISTS (SELECT 1 FROM pg_catalog.pg_index i

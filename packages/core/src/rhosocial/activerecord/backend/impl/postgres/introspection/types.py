@@ -144,23 +144,33 @@ class ExtensionInfo:
         return self.installed_version is not None
 
 
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, enums, dates and decimals -> JSON-ready values (recursively)."""
+def to_jsonable(value: Any, exact_decimals: bool = False) -> Any:
+    """Dataclasses, enums, dates and decimals -> JSON-ready values (recursively).
+
+    A ``Decimal`` becomes an ``int`` when integral, else a ``float`` (17 significant
+    digits; non-finite ones become float NaN / infinity, as floats stay). With
+    ``exact_decimals`` every ``Decimal`` is kept as it is, for an encoder that writes
+    its digits exactly (the command-line tool's ``--json`` and ``--csv``).
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: to_jsonable(getattr(value, f.name), exact_decimals) for f in dataclasses.fields(value)}
     if hasattr(value, "model_dump"):  # pydantic results (EXPLAIN)
-        return to_jsonable(value.model_dump())
+        return to_jsonable(value.model_dump(), exact_decimals)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v, exact_decimals) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [to_jsonable(v) for v in value]
+        return [to_jsonable(v, exact_decimals) for v in value]
     if isinstance(value, (datetime.date, datetime.time, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, datetime.timedelta):
         return value.total_seconds()
     if isinstance(value, decimal.Decimal):
+        if exact_decimals:
+            return value
+        if not value.is_finite():  # int(Decimal("Infinity")) would raise OverflowError
+            return float(value)
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
