@@ -18,8 +18,9 @@ construction (errors name the field), and never shows the password in a repr.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, cast
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from rhosocial.activerecord.backend.config import ConnectionConfig
@@ -33,6 +34,7 @@ from .config_checks import (
     validate,
 )
 from .config_env import values_from_env
+from .redaction import redact_conninfo
 
 __all__ = ["PostgresConnectionConfig", "ConfigurationError", "LIBPQ_PARAMETERS", "SSL_MODES",
            "TARGET_SESSION_ATTRS"]
@@ -102,7 +104,8 @@ class PostgresConnectionConfig(ConnectionConfig):
 
     ``host``/``port`` accept several hosts (``"db1,db2"`` or a list) for libpq's
     multi-host failover together with ``target_session_attrs``. ``dsn`` takes a
-    libpq keyword string or a ``postgresql://`` URI; explicit fields override it.
+    libpq keyword string or a ``postgresql://`` URI; fields given explicitly (not None)
+    override it, even with their default value.
     Unknown keys in ``options`` are routed: libpq parameters to libpq, ``pool_*``
     to the pool, anything else is treated as a server setting.
     """
@@ -184,6 +187,9 @@ class PostgresConnectionConfig(ConnectionConfig):
             if given is not None and not isinstance(given, Mapping):
                 raise ConfigurationError(f"PostgresConnectionConfig.{name}: must be a dict, got {given!r}")
             values[name] = {**found, **(given or {})}
+        # Which fields the caller chose (a value, not None): those override the DSN, even
+        # when equal to the field's default (dsn="port=6000", port=5432 means 5432).
+        self._given = frozenset(name for name, value in values.items() if value is not None)
         for f in fields(self):
             if f.name in values:
                 setattr(self, f.name, values[f.name])
@@ -211,27 +217,25 @@ class PostgresConnectionConfig(ConnectionConfig):
         try:
             parsed = conninfo_to_dict(dsn)
         except Exception as exc:  # psycopg.ProgrammingError: bad syntax
-            # libpq quotes the offending token, which may be part of a password: keep
-            # only its reason, never the input.
-            reason = str(exc).split(" after ", 1)[0].split(" at ", 1)[0].split('"', 1)[0].strip(" :")
-            raise ConfigurationError(
-                f"PostgresConnectionConfig.dsn: cannot parse the connection string ({reason}); "
-                "quote values containing spaces or quotes, e.g. password='...'"
-            ) from None
+            raise ConfigurationError(f"PostgresConnectionConfig.dsn: {_dsn_error(exc, dsn)}") from None
         mapping = {"dbname": "database", "user": "username"}
-        defaults = {f.name: f.default for f in fields(self)}
+        known = {f.name for f in fields(self)}
+        given = set(getattr(self, "_given", ()))
+        if "user" in given:
+            given.add("username")
         for key, value in parsed.items():
             name = mapping.get(key, key)
             if key == "options":
                 continue  # kept verbatim in the DSN-derived libpq options below
-            if name in defaults and getattr(self, name) == defaults[name]:
-                # conninfo_to_dict() of a string gives str values
-                setattr(self, name, int(cast(str, value)) if name in ("connect_timeout",) else value)
-            elif name not in defaults and key in LIBPQ_PARAMETERS:
+            if name in known:
+                if name not in given:
+                    # a string: validate() converts numbers and names the field if it cannot
+                    setattr(self, name, value)
+            elif key in LIBPQ_PARAMETERS:
                 self.libpq_options.setdefault(key, value)
         if "options" in parsed:
             self.libpq_options.setdefault("options", parsed["options"])
-        if self.user is None:
+        if self.user is None or "user" not in given:
             self.user = self.username
         self.dsn = None  # merged: every value now lives in a field
 
@@ -344,6 +348,33 @@ class PostgresConnectionConfig(ConnectionConfig):
         plus ``<PREFIX>OPT_<NAME>`` for extra options (the core's convention).
         """
         return cls(**values_from_env(cls, prefix, os.environ if environ is None else environ))
+
+
+# libpq's parse errors quote the offending input ('missing "=" after "horse" in connection
+# info string'), which may be part of a password: quoted input is replaced by "...", except
+# a single punctuation character ('"="', '"]"') and the option name of these two messages.
+_NAMED_OPTION = re.compile(r'(invalid connection option|invalid URI query parameter:?) "([^"]*)"')
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def _dsn_error(exc: BaseException, dsn: str) -> str:
+    """Why libpq refused ``dsn`` (its reason, without any input that may be secret), and a hint."""
+    text = str(exc).strip() or type(exc).__name__
+    named = _NAMED_OPTION.fullmatch(text)
+    if named is not None and not _follows_password(dsn, named.group(2)):
+        # a misspelt libpq option or a server setting: its name is what helps
+        return (f"cannot parse the connection string ({text}); a server setting goes in "
+                "server_settings={...} (or options='-c name=value')")
+    text = _QUOTED.sub(lambda m: m.group(0) if len(m.group(1)) == 1 and not m.group(1).isalnum() else '"..."',
+                       text)
+    return (f"cannot parse the connection string ({redact_conninfo(text)}); "
+            "quote values containing spaces or quotes, e.g. password='...'")
+
+
+def _follows_password(dsn: str, name: str) -> bool:
+    """Is ``name`` the word after an unquoted password value ("password=correct horse=x")?
+    Then it is part of the password, not an option name."""
+    return re.search(rf"password\s*=\s*[^'\s]\S*\s+{re.escape(name)}\s*=", dsn, re.IGNORECASE) is not None
 
 
 def _setting_text(value: Any) -> str:

@@ -8,6 +8,7 @@ connect (or, worse, being passed on to libpq or the server as something else).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import Any, Dict, Mapping, NoReturn, Optional
@@ -29,6 +30,7 @@ _CHOICES = {
     "gssencmode": ("disable", "prefer", "require"),
     "load_balance_hosts": ("disable", "random"),
 }
+_SECRET_FIELDS = ("password", "sslpassword")  # errors name the type only, never the value
 _STR_FIELDS = ("host", "database", "username", "user", "password", "sslpassword", "application_name",
                "client_encoding", "timezone", "read_replica_host")
 _PATH_FIELDS = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "passfile")  # str or os.PathLike
@@ -77,7 +79,8 @@ def validate(config: Any) -> None:
     for name in _STR_FIELDS:
         value = getattr(config, name)
         if value is not None and not isinstance(value, str):
-            _fail(name, f"must be a string, got {type(value).__name__} {value!r}")
+            shown = "" if name in _SECRET_FIELDS else f" {value!r}"
+            _fail(name, f"must be a string, got {type(value).__name__}{shown}")
     for name in _PATH_FIELDS:
         value = getattr(config, name)
         if value is not None:
@@ -100,8 +103,9 @@ def validate(config: Any) -> None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             _fail(name, f"must be milliseconds (a number) or a string with a unit like '5s', got {value!r}")
-        if isinstance(value, str) and not _DURATION.fullmatch(value) or not isinstance(value, str) and value < 0:
-            _fail(name, f"must be milliseconds (a non-negative number) or a string with a unit "
+        if (isinstance(value, str) and not _DURATION.fullmatch(value)
+                or not isinstance(value, str) and not (math.isfinite(value) and value >= 0)):
+            _fail(name, f"must be milliseconds (a finite non-negative number) or a string with a unit "
                         f"(us, ms, s, min, h, d) like '5s'; got {value!r}")
     search_path = config.search_path
     if search_path is not None and not (isinstance(search_path, str) or isinstance(search_path, (list, tuple))
@@ -124,8 +128,10 @@ def _validate_pool(config: Any) -> None:
         _fail("pool_min_size", f"({config.pool_min_size}) must not exceed pool_max_size ({config.pool_max_size})")
     for name in ("pool_timeout", "pool_max_idle", "pool_max_lifetime"):
         value = getattr(config, name)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            _fail(name, f"must be a positive number of seconds, got {value!r}")
+        # NaN compares false with everything: "value <= 0" lets it through (psycopg_pool
+        # would then wait forever or never); infinity is no timeout at all
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not (math.isfinite(value) and value > 0):
+            _fail(name, f"must be a positive (finite) number of seconds, got {value!r}")
 
 
 def _validate_mappings(config: Any) -> None:

@@ -64,7 +64,11 @@ def _convert_env(name: str, value: str) -> Any:
         except ValueError:
             raise ConfigurationError(f"PostgresConnectionConfig.{name}: must be an integer, got {value!r}") from None
     if name in ("pool_timeout", "pool_max_idle", "pool_max_lifetime"):
-        return float(value)
+        try:
+            return float(value)  # "nan"/"inf" parse here; validate() refuses them, naming the field
+        except ValueError:
+            raise ConfigurationError(f"PostgresConnectionConfig.{name}: must be a number of seconds, "
+                                     f"got {value!r}") from None
     if name == "pool_check":
         return value.lower() in ("1", "true", "yes", "on")
     return value

@@ -150,6 +150,10 @@ _BY_CODE: dict[str, Type[DatabaseError]] = {
     "57P01": ConnectionError,  # admin_shutdown (pg_terminate_backend)
     "57P02": ConnectionError,  # crash_shutdown
     "57P03": ConnectionError,  # cannot_connect_now
+    # always FATAL (see _ends_session); listed so that they map right even without a severity
+    "25P03": ConnectionError,  # idle_in_transaction_session_timeout
+    "25P04": ConnectionError,  # transaction_timeout (PostgreSQL 17+)
+    "57P05": ConnectionError,  # idle_session_timeout (PostgreSQL 14+)
     "53300": ConnectionError,  # too_many_connections
 }
 _BY_CLASS: dict[str, Type[DatabaseError]] = {
@@ -173,8 +177,26 @@ _BY_CLASS: dict[str, Type[DatabaseError]] = {
 }
 
 
+def _ends_session(exc: BaseException) -> bool:
+    """True for a FATAL (or PANIC) error: the server closes the session after sending it.
+
+    Whatever its SQLSTATE (a timeout of class 25, a recovery conflict, a dropped database),
+    the caller has lost the connection, and with it any open transaction: that is a
+    ``ConnectionError``. (The SQLSTATE stays on the error: ``retry_transaction`` still
+    recognises a FATAL serialization failure by it.)
+    """
+    diag = getattr(exc, "diag", None)
+    if diag is None:
+        return False
+    # the non-localised field exists from PostgreSQL 9.6; the localised one before that
+    severity = diag.severity_nonlocalized or diag.severity
+    return severity in ("FATAL", "PANIC")
+
+
 def _error_class(exc: BaseException) -> Type[DatabaseError]:
     sqlstate = getattr(exc, "sqlstate", None)
+    if sqlstate and _ends_session(exc):
+        return ConnectionError
     if sqlstate:
         cls = _BY_CODE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2])
         if cls is not None:

@@ -41,6 +41,14 @@ _OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 _DQL = ExecutionOptions(stmt_type=StatementType.DQL)
 
 
+def _failed(action: str, cause: BaseException) -> BaseException:
+    """The core's "Failed to <action> transaction" wrapper around ``cause``, surfaced as
+    ``cause``'s class that is also a ``TransactionError`` (``surface_error``)."""
+    error = TransactionError(f"Failed to {action} transaction: {cause}")
+    error.__cause__ = cause
+    return surface_error(error)
+
+
 class PostgresTransactionManager(PostgresTransactionMixin, TransactionManager):
     """Nested transactions via savepoints; isolation, READ ONLY and DEFERRABLE in one BEGIN."""
 
@@ -107,7 +115,9 @@ class PostgresTransactionManager(PostgresTransactionMixin, TransactionManager):
             # Never send COMMIT on another session: it would "succeed" on nothing.
             self._forget_transaction()
             self._ended_by_failed_commit = True
-            raise self._backend._lost_in_transaction()
+            # As when the loss happens during COMMIT: the core's "Failed to commit" wrapper,
+            # surfaced as a ConnectionError that is also a TransactionError.
+            raise _failed("commit", self._backend._lost_in_transaction())
         if outermost and self._backend._transaction_aborted():
             # PostgreSQL answers COMMIT of a failed transaction with ROLLBACK and no
             # error: say so instead of reporting a commit that did not happen.
@@ -225,9 +235,7 @@ class PostgresTransactionManager(PostgresTransactionMixin, TransactionManager):
                     self._do_rollback_savepoint(name)
             except Exception as exc:
                 if release or not self._backend._transaction_connection_dead():
-                    error = TransactionError(f"Failed to {'commit' if release else 'rollback'} transaction: {exc}")
-                    error.__cause__ = exc  # surface_error: the translated class, also a TransactionError
-                    raise surface_error(error) from exc
+                    raise _failed("commit" if release else "rollback", exc) from exc
             except BaseException:
                 if not release:  # interrupted: still leave the block, once rolled back
                     self._interrupted_block_rollback(name)
