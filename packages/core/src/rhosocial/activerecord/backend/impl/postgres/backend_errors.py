@@ -12,7 +12,8 @@ from typing import Any, Callable, Optional, Sequence
 import psycopg
 from rhosocial.activerecord.backend.errors import ConnectionError
 
-from .errors import PostgresErrorInfo, param_label, parameter_error, translate_error, with_diagnostics
+from .errors import (PostgresErrorInfo, output_style_error, param_label, parameter_error, translate_error,
+                     with_diagnostics)
 from .redaction import redact_connect_message, redact_conninfo
 from .types.range import RANGE_TUPLE_SQLSTATES, range_tuple_hint
 
@@ -95,4 +96,6 @@ class PostgresErrorsMixin:
         KeyboardInterrupt, the core's own errors) is re-raised untouched."""
         if isinstance(exc, psycopg.Error):
             return self._translate(exc)
+        if isinstance(exc, NotImplementedError) and str(exc).startswith("can't parse"):
+            return output_style_error(exc)
         return exc

@@ -41,6 +41,11 @@ _DURATION_FIELDS = ("statement_timeout", "lock_timeout", "idle_in_transaction_se
 _DURATION = re.compile(r"\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*")
 
 
+# Output styles psycopg's text loaders parse: timestamptz only in DateStyle ISO (any field
+# order), interval only in IntervalStyle postgres. Other styles make every such result fail.
+OUTPUT_STYLES = {"datestyle": "iso", "intervalstyle": "postgres"}
+
+
 def _fail(name: str, message: str) -> NoReturn:
     raise ConfigurationError(f"PostgresConnectionConfig.{name}: {message}")
 
@@ -143,6 +148,10 @@ def _validate_mappings(config: Any) -> None:
             _fail("server_settings", f"invalid setting name {key!r}")
         if "\x00" in str(value):
             _fail("server_settings", f"the value of {key!r} contains a NUL character")
+        style = OUTPUT_STYLES.get(key.lower())
+        if style is not None and not str(value).strip().lower().startswith(style):
+            _fail("server_settings", f"{key}={value!r}: psycopg reads dates, times and intervals only in "
+                                     f"the server's {style!r} output style; format values with to_char() instead")
 
 
 # -- the core's generic names ---------------------------------------------------------

@@ -245,6 +245,17 @@ def translate_error(exc: BaseException, *, context: str = "") -> DatabaseError:
     return error
 
 
+def output_style_error(exc: NotImplementedError) -> DatabaseError:
+    """psycopg's loaders refusing a result written in a DateStyle/IntervalStyle they cannot parse
+    (``SET DateStyle = 'SQL'``): a DataError that says which setting to change back."""
+    error = with_diagnostics(DataError(
+        f"{exc}: psycopg reads timestamptz only in DateStyle ISO and interval only in IntervalStyle "
+        "postgres; SET them back (or format the value with to_char() in the query)"),
+        PostgresErrorInfo(message=str(exc)))
+    error.__cause__ = exc
+    return error
+
+
 def param_label(key: Any) -> str:
     """``$1`` for a positional parameter's index, ``%(name)s`` for a named one."""
     return f"%({key})s" if isinstance(key, str) else f"${key + 1}"
