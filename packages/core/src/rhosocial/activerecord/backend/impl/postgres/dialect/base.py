@@ -4,7 +4,8 @@ Assembly only. Concerns live in sibling modules (one mixin each), listed
 before the core's mixins so their overrides win:
 
 * ``gates``        version/extension facts; every supports_* from the table
-* ``expressions``  placeholders, quoting, ``%%`` modulo, function spellings
+* ``calls``        function spellings (POSITION, OVERLAY, YEAR, ROUND(x, n), CONCAT's parameters)
+* ``expressions``  placeholders, quoting, ``%%`` modulo, casts, empty IN lists
 * ``dml``          RETURNING, ON CONFLICT, MERGE, locking clauses, LIMIT/OFFSET
 * ``json``         JSON path operators and SQL/JSON gates
 * ``ddl``          columns, constraints, CREATE/ALTER TABLE, sequences, triggers, TRUNCATE, EXPLAIN
@@ -102,6 +103,7 @@ from rhosocial.activerecord.backend.dialect.protocols import (
     WindowFunctionSupport,
 )
 
+from .calls import PostgresFunctionCallMixin
 from .ddl import PostgresDDLMixin
 from .ddl_index import PostgresIndexDDLMixin
 from .ddl_objects import PostgresObjectDDLMixin
@@ -120,6 +122,7 @@ from .xml import PostgresXMLMixin
 @install_supports
 class PostgresDialect(
     CapabilityGateMixin,
+    PostgresFunctionCallMixin,
     PostgresExpressionMixin,
     PostgresDMLMixin,
     PostgresJSONMixin,

@@ -5,15 +5,9 @@
   back into ``%``; see ``postgres.sql_text``).
 * ``= ANY(%s)`` takes one array parameter (psycopg dumps a list as an array, a
   tuple as a record), and needs parentheses around the placeholder.
-* MySQL-flavoured functions the core builds (YEAR(x), TRUNCATE(x, n),
-  SPACE(n), ...) are rewritten to their PostgreSQL spelling.
-* A two-argument ``LOG`` is the core's ``log(x, base)`` (value first, as its
-  factory builds it); PostgreSQL's ``log(b, x)`` takes the base first, so the
-  arguments are swapped: ``log(d, 100, 10)`` -> ``LOG(10, 100)`` = 2.
-* ``JSON_ARRAYAGG(DISTINCT x)`` is no PostgreSQL syntax (16..18 reject it);
-  it is written as ``JSON_AGG_STRICT(DISTINCT x)``, the aggregate PostgreSQL
-  itself runs for ``JSON_ARRAYAGG(x)`` (ABSENT ON NULL, RETURNING json).
-  ``JSON_OBJECTAGG`` has no DISTINCT form and is refused with one.
+* Function spellings (POSITION, OVERLAY, YEAR, ...) live in ``calls``.
+* ``x IN ()`` is no SQL: an IN over an empty list is written as FALSE (see
+  ``format_in_predicate_with_literal_values``).
 """
 
 from __future__ import annotations
@@ -25,13 +19,6 @@ from rhosocial.activerecord.backend.dialect.exceptions import UnsupportedFeature
 
 from ._host import DialectHost
 from .names import operator_name
-
-# FUNC(x) -> EXTRACT(FIELD FROM x): PostgreSQL has no YEAR()/MONTH()/... functions.
-_EXTRACT_FUNCTIONS = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"}
-# Same arguments, other name.
-_RENAMED_FUNCTIONS = {"TRUNCATE": "TRUNC", "INSTR": "STRPOS", "IFNULL": "COALESCE", "SUBSTR": "SUBSTR"}
-
-
 
 _IDENT = r'(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)'
 #: a type name: [schema.]name [words] [(n[, m])] [words] [[]...] -- e.g. "numeric(10, 2)",
@@ -115,62 +102,13 @@ class PostgresExpressionMixin(DialectHost):
     def format_all_expression(self, expr: Any, op: str, array_expr: Any) -> Tuple[str, Tuple]:
         return self._quantified("ALL", expr, op, array_expr)
 
-    def format_function_call(self, expr: Any, filter_predicate: Any | None = None) -> Tuple[str, Tuple]:
-        name = str(getattr(expr, "func_name", "")).upper()
-        if name in _EXTRACT_FUNCTIONS and len(expr.args) == 1 and not filter_predicate:
-            arg_sql, arg_params = expr.args[0].to_sql()
-            sql = f"EXTRACT({name} FROM {arg_sql})"
-            return self._finish_call(sql, tuple(arg_params), expr)
-        if name == "SPACE" and len(expr.args) == 1:
-            arg_sql, arg_params = expr.args[0].to_sql()
-            return self._finish_call(f"REPEAT(' ', {arg_sql})", tuple(arg_params), expr)
-        if name in _RENAMED_FUNCTIONS and name != _RENAMED_FUNCTIONS[name]:
-            original = expr.func_name
-            expr.func_name = _RENAMED_FUNCTIONS[name]
-            try:
-                return super().format_function_call(expr, filter_predicate)
-            finally:
-                expr.func_name = original
-        if name == "LOG" and len(expr.args) == 2 and not filter_predicate:
-            x_sql, x_params = expr.args[0].to_sql()
-            b_sql, b_params = expr.args[1].to_sql()
-            return self._finish_call(f"LOG({b_sql}, {x_sql})", tuple(b_params) + tuple(x_params), expr)
-        if name in ("JSON_OBJECTAGG", "JSON_ARRAYAGG"):
-            return self._json_aggregate(name, expr, filter_predicate)
-        if name == "SYSTEM_USER":
-            self.require_capability("system_user", "SYSTEM_USER")
-        return super().format_function_call(expr, filter_predicate)
-
-    def _json_aggregate(self, name: str, expr: Any, filter_predicate: Any | None) -> Tuple[str, Tuple]:
-        self.require_capability("json_standard_aggregates", name)
-        if getattr(expr, "is_distinct", False):
-            if name == "JSON_OBJECTAGG":
-                raise UnsupportedFeatureError(
-                    self.name, "JSON_OBJECTAGG(DISTINCT ...)",
-                    "PostgreSQL's JSON_OBJECTAGG takes no DISTINCT; aggregate a SELECT DISTINCT subquery instead.")
-            if len(expr.args) != 1:
-                raise ValueError("JSON_ARRAYAGG takes one argument")
-            a_sql, a_params = expr.args[0].to_sql()
-            sql, params = f"JSON_AGG_STRICT(DISTINCT {a_sql})", tuple(a_params)
-        elif name == "JSON_OBJECTAGG" and len(expr.args) == 2:
-            k_sql, k_params = expr.args[0].to_sql()
-            v_sql, v_params = expr.args[1].to_sql()
-            # "k VALUE v" wants a c_expr key: parenthesise so k::text or k || 'x' parse.
-            sql, params = f"JSON_OBJECTAGG(({k_sql}) VALUE {v_sql})", tuple(k_params) + tuple(v_params)
-        else:
-            return super().format_function_call(expr, filter_predicate)
-        if filter_predicate:
-            f_sql, f_params = filter_predicate.to_sql()
-            clause_sql, clause_params = self.format_filter_clause(f_sql, tuple(f_params))
-            sql, params = f"{sql} {clause_sql}", params + tuple(clause_params)
-        return self._finish_call(sql, params, expr)
-
-    def _finish_call(self, sql: str, params: tuple, expr: Any) -> Tuple[str, Tuple]:
-        for target_type in getattr(expr, "cast_types", None) or ():
-            sql, params = self.format_cast_expression(sql, target_type, params, None)
-        if getattr(expr, "alias", None):
-            sql = f"{sql} AS {self.format_identifier(expr.alias)}"
-        return sql, params
+    def format_in_predicate_with_literal_values(self, expr: Any, literal_values: tuple) -> Tuple[str, Tuple]:
+        # "x IN ()" is a syntax error. IN over an empty set is FALSE for every x, NULL
+        # included (as for an empty subquery), so NOT IN over it is TRUE: the constant
+        # says that, and the core's NOT (...) wrapper negates it.
+        if not literal_values:
+            return "FALSE", ()
+        return super().format_in_predicate_with_literal_values(expr, literal_values)
 
     def format_cast_expression(
         self, expr_sql: str, target_type: str, expr_params: tuple, alias: str | None = None

@@ -3,8 +3,8 @@
 The official test suite skips function tests unless this dict says True, and
 users ask it before building expressions. Every name maps to a capability row
 (so the answer is version-gated and probed like any other); names whose
-spelling PostgreSQL lacks are rewritten by ``expressions`` (YEAR -> EXTRACT,
-TRUNCATE -> TRUNC, SPACE -> REPEAT) and count as present.
+spelling PostgreSQL lacks are rewritten by ``calls`` (YEAR -> EXTRACT,
+TRUNCATE -> TRUNC, SPACE -> REPEAT, POSITION(a IN b), ...) and count as present.
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ FUNCTION_CAPABILITIES: Dict[str, str] = {
 }
 # NOTE: functions present since before 8.x borrow an ancient row ("set_operations",
 # probed on every server) rather than growing the table by sixty rows that say
-# "always"; their spelling is covered by tests/capabilities/test_dialect_sql.py.
+# "always". Every name here is built with the core's builder and run on the server
+# (answer compared with hand-written SQL) by tests/capabilities/test_functions_run.py,
+# which also fails when a name is added without a case.
 
 
 class PostgresFunctionsMixin(DialectHost):

@@ -15,8 +15,26 @@ from typing import Any, Dict, List, Tuple
 from rhosocial.activerecord.backend.expression import bases
 
 from ._host import DialectHost
+from .names import type_name
 
+_QUOTED_NAME = re.compile(r'"(?:[^"]|"")+"')
 _STEP = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([A-Za-z_$][\w$]*))|\[(\d+)\]')
+# Escapes of a quoted key (JSON string escapes, as the SQL/JSON path language has them).
+_KEY_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|(.))', re.S)
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unescape_key(quoted: str) -> str:
+    """The key a quoted path step names: ``dq\\"k`` -> ``dq"k``. The operators below
+    take the key itself, and escape it once for their own syntax."""
+    def one(m: "re.Match[str]") -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 16))
+        if m.group(2) not in _SIMPLE_ESCAPES:
+            raise ValueError(f"invalid escape \\{m.group(2)} in JSON path key {quoted!r}")
+        return _SIMPLE_ESCAPES[m.group(2)]
+    # \uD83D\uDE00 is one character in two escapes: join surrogate pairs.
+    return _KEY_ESCAPE.sub(one, quoted).encode("utf-16", "surrogatepass").decode("utf-16")
 
 
 def parse_json_path(path: str) -> List[str] | None:
@@ -29,7 +47,7 @@ def parse_json_path(path: str) -> List[str] | None:
         m = _STEP.match(rest, pos)
         if not m:
             return None
-        steps.append(m.group(1) if m.group(1) is not None else (m.group(2) or m.group(3)))
+        steps.append(_unescape_key(m.group(1)) if m.group(1) is not None else (m.group(2) or m.group(3)))
         pos = m.end()
     return steps
 
@@ -86,9 +104,16 @@ class PostgresJSONMixin(DialectHost):
     ) -> Tuple[str, Tuple]:
         self.require_capability("json_table", "JSON_TABLE")
         cols = ", ".join(
-            f"{self.format_identifier(c['name'])} {c['type']} PATH {self._json_literal(c['path'])}" for c in columns
+            f"{self._json_table_column_name(c['name'])} {type_name(c['type'])} "
+            f"PATH {self._json_literal(c['path'])}" for c in columns
         )
         sql = f"JSON_TABLE({json_col_sql}, {self._json_literal(path)} COLUMNS ({cols}))"
         if alias is not None:
             sql += f" AS {self.format_identifier(alias)}"
         return sql, tuple(params)
+
+    def _json_table_column_name(self, name: str) -> str:
+        # The core's JSONTableExpression hands over names it already quoted; quoting them
+        # again named the column '"v"' (quotes included), so "jt.v" did not exist.
+        return name if _QUOTED_NAME.fullmatch(name) else self.format_identifier(name)
+
