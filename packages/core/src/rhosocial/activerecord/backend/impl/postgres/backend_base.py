@@ -23,7 +23,13 @@ from .config import PostgresConnectionConfig
 from .dialect import PostgresDialect
 from .pool_scope import new_scope_key
 from .sql_text import escape_percent
-from .types import build_adapter_suggestions, configure_connection, register_adapters
+from .types import (
+    USER_ARRAYS_SQL,
+    build_adapter_suggestions,
+    configure_connection,
+    register_adapters,
+    register_user_arrays,
+)
 
 __all__ = ["PostgresBackendMixin", "server_version_tuple"]
 
@@ -89,7 +95,8 @@ class PostgresBackendMixin(PostgresErrorsMixin):
         self._default_adapter_ids: Optional[frozenset] = None
         self._server_version: Optional[Tuple[int, int, int]] = None
         self._pool: Any = None
-        self._registered_types: List[Tuple[Any, Any]] = []  # (spec, TypeInfo)
+        self._registered_types: List[Tuple[Any, Any]] = []  # (spec, TypeInfo or None)
+        self._user_arrays: List[Tuple[int, int, int, str]] = []  # rows of types.USER_ARRAYS_SQL
         # pool: per-context transaction state (pool_scope): this backend's key in the context
         # variable, the scopes made for it (disconnect() visits them), the managers' defaults
         self._scope_key = new_scope_key()
@@ -331,8 +338,32 @@ class PostgresBackendMixin(PostgresErrorsMixin):
         self._registered_types[:] = [(s, i) for s, i in self._registered_types if s.name != spec.name]
         self._registered_types.append((spec, info))
 
+    # A registered type's TypeInfo is a snapshot: a migration may drop and create the type
+    # again (another oid: "cache lookup failed for type N") or alter it (a composite's new
+    # attribute: "cannot load sequence of 3 items"). So each dedicated connection (and a
+    # pool's first, whose infos its other connections reuse) reads the infos again, with the
+    # catalogue of user array types (types.arrays), before applying them: the aio backend's
+    # _read_type_catalogue does the I/O, these two methods the rest.
+    _USER_ARRAYS_SQL = USER_ARRAYS_SQL
+
+    def _specs_to_refetch(self, fresh: Sequence[Any] = ()) -> List[Any]:
+        """Registered specs of user-defined types (oid 16384 and up: built-in oids never
+        change), except those in ``fresh`` (just fetched)."""
+        names = {spec.name for spec in fresh}
+        return [spec for spec, info in self._registered_types
+                if spec.name not in names and (info is None or info.oid >= 16384)]
+
+    def _replace_type_info(self, spec: Any, info: Any) -> None:
+        """Keep the newly fetched ``info`` (in place: a read replica shares the list); a
+        type no longer found is not applied to new connections until it exists again."""
+        if info is None:
+            self.logger.warning("Registered PostgreSQL type %r no longer exists: not applied", spec.name)
+        self._registered_types[:] = [(s, info if s is spec else i) for s, i in self._registered_types]
+
     def _apply_registered_types(self, connection: Any) -> None:
         # Registration is pure (no I/O): adapters attach to the connection's map.
         configure_connection(connection)  # geometry, +-infinity dates, money (types/)
         for spec, info in self._registered_types:
-            spec.register(info, connection)
+            if info is not None:
+                spec.register(info, connection)
+        register_user_arrays(self._user_arrays, connection)  # after: registered arrays win

@@ -37,8 +37,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from psycopg import pq, sql
 from psycopg.copy import Copy, FileWriter
+from psycopg.types.enum import EnumInfo
 from rhosocial.activerecord.backend.errors import QueryError
 
+from .copy_types import EnumColumn, RowShapeError, check_row_widths
 from .copy_values import DATE, FIX_KINDS, TIMESTAMP, TIMESTAMPTZ
 
 __all__ = [
@@ -81,11 +83,6 @@ _YEAR = attrgetter("year")
 
 class MissingColumnsError(QueryError):
     """COPY names a column the table does not have (raised before any data is sent)."""
-
-
-class RowShapeError(QueryError):
-    """Dict rows whose keys differ from the columns, or rows mixing dicts and sequences
-    (raised before any data is sent)."""
 
 
 @dataclass
@@ -146,7 +143,7 @@ def build_copy_plan(
         except Exception:  # psycopg raises ProgrammingError for an unknown oid
             binary, reason = False, f"no binary dumper for column {column!r} (oid {oid})"
             break
-    fixes = tuple((i, oid) for i, oid in enumerate(oids) if oid in FIX_KINDS)
+    fixes = tuple((i, oid) for i, oid in enumerate(oids) if oid in FIX_KINDS) + _enum_columns(oids, adapters)
     return CopyPlan(
         statement_binary=copy_statement(table, columns, schema, True),
         statement_text=copy_statement(table, columns, schema, False),
@@ -158,6 +155,16 @@ def build_copy_plan(
     )
 
 
+def _enum_columns(oids: Sequence[int], adapters: Any) -> Tuple[Tuple[int, int], ...]:
+    """(index, ``EnumColumn``) of the columns of an enum registered on the connection."""
+    out = []
+    for i, oid in enumerate(oids):
+        info = adapters.types.get(oid) if oid >= 16384 else None
+        if isinstance(info, EnumInfo) and info.enum is not None:
+            out.append((i, EnumColumn(oid, info.enum, oid != info.oid)))
+    return tuple(out)
+
+
 def rows_as_sequences(
     rows: Sequence[Any], columns: Optional[Sequence[str]]
 ) -> Tuple[Sequence[Any], Optional[List[str]]]:
@@ -166,8 +173,8 @@ def rows_as_sequences(
     Returns ``(rows, columns)``; with dict rows and no ``columns`` the keys of the first
     row name the columns, and every row must have exactly those keys: a key only later
     rows have (or a misspelt one) would otherwise be dropped without a word. With
-    ``columns`` given, each dict must have those keys (others are left out). Rows that
-    mix dicts and sequences are refused.
+    ``columns`` given, each dict must have those keys (others are left out), and each
+    sequence one value per column. Rows that mix dicts and sequences are refused.
     """
     if not rows:
         return rows, list(columns) if columns is not None else None
@@ -175,6 +182,8 @@ def rows_as_sequences(
     if not isinstance(first, dict):
         if any(map(dict.__instancecheck__, rows)):
             raise RowShapeError("copy_records: rows mix sequences and dicts; pass one kind")
+        if columns is not None:  # else the table's columns: prepare_rows checks against them
+            check_row_widths(rows, columns)
         return rows, list(columns) if columns is not None else None
     names = list(columns) if columns is not None else list(first)
     pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))

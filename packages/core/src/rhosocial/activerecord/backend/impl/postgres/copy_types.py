@@ -36,12 +36,12 @@ import numbers
 import uuid
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Optional, Sequence, Tuple
 
 from rhosocial.activerecord.backend.errors import QueryError
 
-__all__ = ["ACCEPTED", "ARRAY_ELEMENTS", "BINARY_SAFE", "CopyValueError", "TEXT_CONVERTED", "TEXT_KINDS",
-           "column_type_name", "kind_of", "to_text"]
+__all__ = ["ACCEPTED", "ARRAY_ELEMENTS", "BINARY_SAFE", "CopyValueError", "EnumColumn", "RowShapeError",
+           "TEXT_CONVERTED", "TEXT_KINDS", "check_row_widths", "column_type_name", "kind_of", "to_text"]
 
 BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, TEXT, OID = 16, 17, 18, 19, 20, 21, 23, 25, 26
 FLOAT4, FLOAT8, CIDR, INET, MACADDR, MACADDR8, BPCHAR, VARCHAR = 700, 701, 650, 869, 829, 774, 1042, 1043
@@ -116,6 +116,36 @@ BINARY_SAFE: Dict[int, Tuple[type, ...]] = {
 class CopyValueError(QueryError):
     """A value of a kind its COPY column does not take (an INSERT would refuse it too, or
     would store text that depends on server settings): raised before anything is sent."""
+
+
+class RowShapeError(QueryError):
+    """Dict rows whose keys differ from the columns, sequence rows with another number of
+    values than there are columns, or rows mixing dicts and sequences (raised before any
+    data is sent)."""
+
+
+def check_row_widths(rows: Sequence[Any], names: Sequence[str]) -> None:
+    """``RowShapeError`` naming the first sequence row that has not one value per column
+    (a short row would otherwise fail with a bare IndexError, a long one on the server)."""
+    width = len(names)
+    if set(map(len, rows)) - {width}:
+        number, row = next((n, row) for n, row in enumerate(rows) if len(row) != width)
+        raise RowShapeError(f"copy_records: row {number} has {len(row)} value(s) for {width} column(s) "
+                            f"{list(names)}; give every row one value per column")
+
+
+class EnumColumn(int):
+    """The type oid of a COPY column of a registered enum (or of its array, ``array``),
+    carrying the Python enum: its binary dumper (psycopg's) maps members only, so any other
+    value (a label string, as an INSERT accepts) makes the batch go as text."""
+
+    enum: type
+    array: bool
+
+    def __new__(cls, oid: int, enum: type, array: bool) -> "EnumColumn":
+        column = super().__new__(cls, oid)
+        column.enum, column.array = enum, array
+        return column
 
 
 @lru_cache(maxsize=256)

@@ -69,7 +69,9 @@ from .copy_types import (
     TIMESTAMP,
     TIMESTAMPTZ,
     CopyValueError,
+    EnumColumn,
     accepts,
+    check_row_widths,
     column_type_name,
     kind_of,
     to_text,
@@ -316,19 +318,38 @@ def _fixer(kind: int, timezone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
     return fix
 
 
+def _enum_binary(values: Sequence[Any], types: Set[type], column: EnumColumn) -> None:
+    """ValueError (the batch goes as text) unless every value is a member of the column's
+    registered enum: psycopg's binary enum dumper maps members only (a label string, which
+    an INSERT takes, was a bare KeyError); in text the server parses labels as an INSERT does."""
+    if column.array:
+        if types - {list, tuple, _NONE}:
+            raise ValueError("array literal text for an enum array column: sent as text")
+        types = set(map(type, _leaves(values)))
+    if types - {column.enum, _NONE}:
+        raise ValueError("a value other than a registered enum member for an enum column: sent as text")
+
+
 def prepare_rows(rows: Sequence[Any], kinds: Sequence[Tuple[int, int]], binary: bool,
                  suggestions: Dict[type, Any], timezone: Optional[_dt.tzinfo],
                  names: Sequence[str] = ()) -> Sequence[Any]:
     """The rows to format: ``kinds`` lists (column index, column type) of the columns of
-    ``FIX_KINDS``, ``names`` the columns' names (for errors). Both formats: values of a kind
+    ``FIX_KINDS`` and of registered enums (``EnumColumn``), ``names`` the columns' names (every
+    row must have one value per column: ``RowShapeError``). Both formats: values of a kind
     the column does not take raise ``CopyValueError``. Binary: every scan and fix; text: the
     cast fixes, then the backend's adapter suggestions. The rows themselves are returned
     when nothing applies."""
+    if names:
+        check_row_widths(rows, names)
     fixes = []
     for i, kind in kinds:
         values = list(map(itemgetter(i), rows))
         types = set(map(type, values))
         name = names[i] if i < len(names) else f"#{i + 1}"
+        if isinstance(kind, EnumColumn):
+            if binary:
+                _enum_binary(values, types, kind)
+            continue
         if kind in ARRAY_ELEMENTS or kind == JSON_ARRAY or kind == JSONB_ARRAY:
             leaves = list(_leaves(values))
             leaf_types = set(map(type, leaves))

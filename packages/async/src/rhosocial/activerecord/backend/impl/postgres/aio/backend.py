@@ -90,8 +90,20 @@ class AsyncPostgresBackend(
             connection = await psycopg.AsyncConnection.connect(**self._connect_kwargs())
         except psycopg.Error as exc:
             raise self._connect_error(exc) from None
+        await self._read_type_catalogue(connection)
         self._apply_registered_types(connection)
         return connection
+
+    async def _read_type_catalogue(self, connection: Any, fresh: Any = ()) -> None:
+        """Re-read the registered types (but ``fresh``) and the user array types
+        (``backend_base``: a type may have been dropped, re-created or altered since)."""
+        try:
+            cursor = await connection.execute(self._USER_ARRAYS_SQL)
+            self._user_arrays[:] = await cursor.fetchall()
+            for spec in self._specs_to_refetch(fresh):
+                self._replace_type_info(spec, await spec.info_class.fetch(connection, spec.name))
+        except psycopg.Error as exc:  # the snapshot from before stays in use
+            self.logger.warning("Could not read the type catalogue: %s", exc)
 
     async def disconnect(self) -> None:
         await self._disconnect_replica()
@@ -164,12 +176,16 @@ class AsyncPostgresBackend(
         """Register server-defined types (enums, composites, hstore, ...) with psycopg.
 
         Each spec (see ``types.registration``) names a type; its ``TypeInfo`` is
-        fetched once and re-applied to every new connection of this backend.
+        fetched now and again for every new dedicated connection (and pool), then
+        applied to every new connection of this backend. After DDL that changes a
+        registered type on an open connection, call ``register_types()`` (no
+        arguments re-read every registered type and the user array types).
         """
         async with self._borrowed() as connection:
             for spec in specs:
                 info = await spec.info_class.fetch(connection, spec.name)
                 self._remember_type(spec, info)
+            await self._read_type_catalogue(connection, specs)
             self._apply_registered_types(connection)
         if self._pool is not None and hasattr(self._pool, "drain"):
             # connections already idle in the pool predate the registration: replace them

@@ -9,7 +9,8 @@ helps. The backend therefore converts as little as possible:
   README-style ``(lower, upper)`` range tuple;
 * per-connection psycopg adapters (``configure_connection``): geometry classes,
   ±infinity dates/timestamps/intervals, money as Decimal, plain ``Enum`` members
-  by value, range text of README tuples with string bounds;
+  by value, range text of README tuples with string bounds, arrays of element
+  types psycopg does not know as lists (``types.arrays``);
 * pydantic-aware value types for model fields: :class:`Range`,
   :class:`Multirange`, :class:`JsonbList`, :data:`AsJsonb`, :class:`Hstore`,
   :class:`Point` ... :class:`Circle`;
@@ -27,6 +28,7 @@ from typing import Annotated, Any, Dict, Tuple, Type
 
 from pydantic import Field
 
+from .arrays import USER_ARRAYS_SQL, register_unknown_fallback, register_user_arrays
 from .geometry import Box, Circle, Line, LineSegment, Lseg, Path, Point, Polygon, register_geometry
 from .json import AsJson, AsJsonb, Json, Jsonb, JsonbAdapter, JsonbList, json_dumps, register_json
 from .range import Multirange, Range, RangeText, TupleRangeAdapter, canonical, register_range_text
@@ -64,6 +66,7 @@ Numeric = Annotated[Decimal, Field(allow_inf_nan=True)]
 __all__ = [
     "Numeric",
     "register_adapters", "build_adapter_suggestions", "configure_connection",
+    "USER_ARRAYS_SQL", "register_user_arrays",
     "JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb", "json_dumps",
     "Range", "Multirange", "RangeText", "TupleRangeAdapter", "canonical",
     "Point", "Line", "LineSegment", "Lseg", "Box", "Path", "Polygon", "Circle",
@@ -113,7 +116,8 @@ def configure_connection(connection: Any) -> None:
     :func:`json_dumps`: Decimals inside become exact JSON numbers),
     a plain ``Enum`` member by its value (psycopg's default uses the name, which a
     model, validating by value, cannot read back) and :class:`RangeText` as
-    unknown-typed text.
+    unknown-typed text; arrays of types psycopg does not know as lists
+    (``types.arrays``: the fallback part, the catalogue part is ``register_user_arrays``).
     """
     register_json(connection)
     register_enum_by_value(connection)
@@ -121,3 +125,4 @@ def configure_connection(connection: Any) -> None:
     register_geometry(connection)
     register_infinity(connection)
     register_money(connection)
+    register_unknown_fallback(connection)

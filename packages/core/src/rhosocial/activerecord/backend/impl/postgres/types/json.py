@@ -26,6 +26,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Dict, Optional, Type
 
+import psycopg
 from psycopg.abc import AdaptContext
 from psycopg.types.json import Json, Jsonb, JsonbBinaryDumper, JsonbDumper, JsonBinaryDumper, JsonDumper
 from pydantic import WrapSerializer
@@ -33,8 +34,15 @@ from rhosocial.activerecord.backend.type_adapter import BaseSQLTypeAdapter
 
 from ._pydantic import identity_schema
 
-__all__ = ["JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb", "json_dumps", "register_dict_as_jsonb",
-           "register_json"]
+__all__ = ["JsonValueError", "JsonbAdapter", "JsonbList", "AsJsonb", "AsJson", "Json", "Jsonb", "json_dumps",
+           "register_dict_as_jsonb", "register_json"]
+
+
+class JsonValueError(psycopg.DataError, ValueError):
+    """A value with no JSON form (Decimal NaN / ±Infinity). A ``psycopg.DataError`` so that
+    every path reports it as the backend's ``DataError`` (sqlstate None): ``execute`` names
+    the parameter, ``copy_records`` (which formats rows itself) no longer lets a bare
+    ValueError through; still a ``ValueError`` for code that caught that."""
 
 
 def json_dumps(obj: Any) -> str:
@@ -55,7 +63,7 @@ def json_dumps(obj: Any) -> str:
     def default(value: Any) -> Any:
         if isinstance(value, Decimal):
             if not value.is_finite():
-                raise ValueError(f"Decimal {value} has no JSON representation (NaN and Infinity are not JSON)")
+                raise JsonValueError(f"Decimal {value} has no JSON representation (NaN and Infinity are not JSON)")
             texts.append(str(value))
             return f"{mark}{len(texts) - 1}{mark}"
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

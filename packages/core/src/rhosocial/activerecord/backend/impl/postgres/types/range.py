@@ -36,7 +36,8 @@ from typing import Any, Dict, Optional, Type, TypeVar
 
 import psycopg
 from psycopg.abc import AdaptContext
-from psycopg.adapt import PyFormat
+from psycopg.adapt import Dumper, PyFormat, Transformer
+from psycopg.types.composite import TupleDumper as _RecordDumper
 from psycopg.types.multirange import Multirange as _PgMultirange
 from psycopg.types.range import Range as _PgRange
 from rhosocial.activerecord.backend.type_adapter import BaseSQLTypeAdapter
@@ -227,9 +228,71 @@ class RangeText(str):
 
 def register_range_text(context: AdaptContext) -> None:
     """Dump :class:`RangeText` as unknown-typed text on ``context`` (whatever dumper a
-    user registered for ``str``): psycopg's default text dumper for ``str`` has oid 0."""
+    user registered for ``str``): psycopg's default text dumper for ``str`` has oid 0;
+    and README range tuples inside lists as ranges (``_TupleDumper``)."""
     dumper = psycopg.adapters.get_dumper(str, PyFormat.TEXT)
     context.adapters.register_dumper(RangeText, dumper)
+    context.adapters.register_dumper(tuple, _TupleDumper)
+
+
+class _TupleDumper(Dumper):
+    """``tuple`` for psycopg: a README range tuple becomes its range, anything else
+    psycopg's record text (its default ``TupleDumper``).
+
+    A top-level tuple parameter is converted by the backend's adapter suggestions before
+    psycopg sees it; inside a list (``[(1, 3)]`` for ``int4range[]``) the record text
+    ``(1,3)`` was read by the server as the exclusive ``[2,3)``. Same rule in both places
+    (``tuple_as_range``, exact ``tuple`` only): dumped as a list of ``Range`` is.
+    """
+
+    def __init__(self, cls: type, context: Optional[AdaptContext] = None):
+        super().__init__(cls, context)
+        self._context = context
+        self._inner: Any = None
+        self._record: Any = None
+
+    def get_key(self, obj: Any, format: PyFormat) -> Any:
+        value = tuple_as_range(obj) if type(obj) is tuple else None
+        if value is None:
+            return self.cls
+        inner = Transformer.from_context(self._context).get_dumper(value, format)
+        return (_TupleDumper, inner.get_key(value, format))
+
+    def upgrade(self, obj: Any, format: PyFormat) -> Dumper:
+        value = tuple_as_range(obj) if type(obj) is tuple else None
+        if value is None:
+            return self
+        inner = Transformer.from_context(self._context).get_dumper(value, format)
+        wrapper = _TupleRangeDumper(self.cls, self._context)
+        wrapper._inner, wrapper.oid, wrapper.format = inner, inner.oid, inner.format
+        return wrapper
+
+    def dump(self, obj: Any) -> Any:
+        # psycopg picks a list's element dumper from one element: here a record, so a range
+        # tuple elsewhere in the list would silently be a record (an exclusive range) again
+        if type(obj) is tuple and tuple_as_range(obj) is not None:
+            raise _mixed(obj, "a range tuple")
+        if self._record is None:
+            self._record = _RecordDumper(self.cls, self._context)
+        return self._record.dump(obj)
+
+
+def _mixed(obj: Any, what: str) -> psycopg.DataError:
+    return psycopg.DataError(f"{obj!r} is {what} in a list with other tuples: a list holds range tuples (2-tuples "
+                             "of range bounds, () for empty) or records, not both; pass Range objects")
+
+
+class _TupleRangeDumper(_TupleDumper):
+    """A list's tuples as the range type psycopg picked for one of them (``upgrade``)."""
+
+    def dump(self, obj: Any) -> Any:
+        value = tuple_as_range(obj) if type(obj) is tuple else obj
+        if value is None:
+            raise _mixed(obj, "not a range tuple")
+        return self._inner.dump(value)
+
+    def quote(self, obj: Any) -> Any:
+        return self._inner.quote(tuple_as_range(obj) if type(obj) is tuple else obj)
 
 
 def _upper_bracket(upper: Any) -> str:

@@ -16,7 +16,9 @@ An aware datetime is a sentinel when it is that instant (UTC midnight of
 (``datetime.max`` in New York): ``datetime(1, 1, 1, tzinfo=UTC-5)`` is an
 ordinary value (05:00 UTC).
 The price: the real dates 0001-01-01 and 9999-12-31 (and the datetimes at the
-very ends of Python's range) are stored as -infinity / infinity.
+very ends of Python's range) are stored as -infinity / infinity. A timestamptz
+instant whose date in the session zone is outside Python's years (0001-01-01
+01:00 UTC in New York) loads as that instant in UTC (``temporal_edges``).
 
 interval (PostgreSQL 17+ has ``'infinity'`` / ``'-infinity'``, which psycopg
 loads as ``timedelta(0)``): ``timedelta.max`` / ``timedelta.min``. Older
@@ -42,6 +44,8 @@ from psycopg.adapt import AdaptersMap, Loader, PyFormat
 from psycopg.pq import Format
 from psycopg.types import datetime as _dt
 from psycopg.types.datetime import register_default_adapters as register_default_datetime_adapters
+
+from .temporal_edges import tstz_binary_in_utc, tstz_text_in_utc
 
 __all__ = [
     "register_infinity", "register_money", "use_default_binary_dumpers",
@@ -246,13 +250,34 @@ class InfIntervalBinaryLoader(_InfinityBinaryLoader):
     _max, _min = _INTERVAL_BINARY_MAX, _INTERVAL_BINARY_MIN
 
 
-class InfTimestamptzLoader(_InfinityLoader):
+class _BeyondZoneLoader(_InfinityLoader):
+    """timestamptz: an instant near year 1 or 9999 that the session's time zone puts outside
+    Python's years (0001-01-01 01:00 UTC is 0001-12-31 BC in New York, 9999-12-31 20:00 UTC is
+    in year 10000 in Kolkata). psycopg raises DataError for it; such a value saves fine, so it
+    must read back: as the same instant in UTC (``types.temporal_edges``). The ``try`` costs
+    nothing on the normal path."""
+
+    def load(self, data: Any) -> Any:
+        try:
+            return super().load(data)
+        except psycopg.DataError as exc:
+            return self._beyond_zone(bytes(data), exc)
+
+    def _beyond_zone(self, data: bytes, exc: Exception) -> datetime:
+        return tstz_text_in_utc(data, exc)
+
+
+class InfTimestamptzLoader(_BeyondZoneLoader):
     infinity, neg_infinity = TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY
 
 
-class InfTimestamptzBinaryLoader(_InfinityBinaryLoader):
+class InfTimestamptzBinaryLoader(_BeyondZoneLoader):
+    format = Format.BINARY
     infinity, neg_infinity = TIMESTAMPTZ_INFINITY, TIMESTAMPTZ_NEG_INFINITY
     _max, _min = _i8.pack(_INT8_MAX), _i8.pack(_INT8_MIN)
+
+    def _beyond_zone(self, data: bytes, exc: Exception) -> datetime:
+        return tstz_binary_in_utc(data, exc)
 
 
 def register_infinity(context: AdaptContext) -> None:
