@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import List, Tuple
 
+from rhosocial.activerecord.backend.impl.postgres import AsyncPostgresBackend
 from rhosocial.activerecord.backend.impl.postgres.cli import demo
 
 from tests.harness.plugin import create_database, drop_database
@@ -95,8 +96,9 @@ def test_readme_python_blocks_run(pg_database):
 
 def test_demo_runs(pg_database, capsys):
     config = make_config(pg_database)
+    demo._create_tables(config)
     demo.run_sync_examples(config)
-    asyncio.run(demo.run_async_examples(config))
+    asyncio.run(demo.run_async_examples(config, AsyncPostgresBackend))
     demo._drop_tables(config)
     out = capsys.readouterr().out
     for expected in (
@@ -108,7 +110,7 @@ def test_demo_runs(pg_database, capsys):
         "DATERANGE @> 2024-01-03: [(101, (datetime.date(2024, 1, 1), datetime.date(2024, 1, 7)))]",
         "duplicate e-mail inside a savepoint: IntegrityError",
         "after rollback to savepoint, Dave committed: True",
-        "SERIALIZABLE READ ONLY DEFERRABLE: serializable, deferrable=on",
+        "SERIALIZABLE READ ONLY DEFERRABLE: serializable, read_only=on, deferrable=on",
         "async with tm: committed: 1",
     ):
         assert expected in out, (expected, out)
