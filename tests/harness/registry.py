@@ -6,11 +6,15 @@ run on a CI machine fights them for memory and ports. Cleanup therefore happens 
 three places: pytest_sessionfinish, atexit, and SIGTERM/SIGINT handlers. What still
 survives (e.g. after SIGKILL) is found by :func:`leftovers`, which recognises the
 harness's temp dirs by their prefix (``<tmp>/rhopg-<kind>-p<owner pid>-*``) and
-postmasters by ``-D`` paths inside them; :func:`clean_leftovers` removes them.
+postmasters by ``-D`` paths inside them; :func:`clean_leftovers` removes them. The
+library's own ``EmbeddedPostgres`` (the demo's server) is found the same way by its
+prefix (``<tmp>/rhosocial-pg-embedded-p<owner pid>-*``).
 
 The owner pid in the name matters on shared machines: several sessions (developers, CI
 jobs, the ``serve`` command) may run at once, so by default only items whose owning
 process is gone count as leftovers; ``include_live=True`` reports (and cleans) them all.
+A dir whose name carries no pid (made by an older ``EmbeddedPostgres``) may still be in
+use, so it counts as live: only ``include_live`` touches it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from typing import List, Optional
 from .handle import ServerHandle
 
 TEMP_PREFIX = "rhopg-"
+# EmbeddedPostgres.DEFAULT_PREFIX: a literal because the library may not be importable here
+# (tests.harness_tests checks the two agree)
+EMBEDDED_PREFIX = "rhosocial-pg-embedded-"
 
 _lock = threading.RLock()
 _servers: List[ServerHandle] = []
@@ -50,15 +57,24 @@ def make_temp_dir(kind: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=temp_prefix(kind), dir=temp_base()))
 
 
+def _markers() -> List[str]:
+    """Path prefixes of our temp dirs: the harness's in temp_base(), EmbeddedPostgres's in the
+    system temp dir (where the demo puts it) and in temp_base()."""
+    bases = dict.fromkeys((temp_base(), tempfile.gettempdir()))
+    return [os.path.join(temp_base(), TEMP_PREFIX)] + [os.path.join(b, EMBEDDED_PREFIX) for b in bases]
+
+
 def owner_pid(path: str) -> Optional[int]:
-    """The pid encoded in a harness temp dir name (None for names without one)."""
-    match = re.search(re.escape(TEMP_PREFIX) + r"[^/]*?-p(\d+)-", path)
+    """The pid encoded in a harness/embedded temp dir name (None for names without one)."""
+    prefixes = "|".join(re.escape(p) for p in (TEMP_PREFIX, EMBEDDED_PREFIX))
+    match = re.search(r"(?:^|/)(?:" + prefixes + r")(?:[^/]*?-)?p(\d+)-", path)
     return int(match.group(1)) if match else None
 
 
 def _owned_by_live_process(path: str) -> bool:
+    """Owner alive, or unknown (no pid in the name): either way not ours to kill by default."""
     pid = owner_pid(path)
-    return pid is not None and _alive(pid)
+    return pid is None or _alive(pid)
 
 
 def track(handle: ServerHandle) -> ServerHandle:
@@ -115,7 +131,11 @@ _previous_handlers: dict = {}
 
 
 def install_cleanup_hooks() -> None:
-    """atexit + SIGTERM/SIGINT handlers that stop all tracked servers (once per process)."""
+    """atexit + SIGTERM/SIGINT/SIGHUP handlers that stop all tracked servers (once per process).
+
+    SIGHUP (terminal closed) too: otherwise EmbeddedPostgres would put its own handler there,
+    which turns the signal into SystemExit, and pytest reports that as a test failure and
+    carries on instead of ending."""
     global _hooks_installed
     if _hooks_installed:
         return
@@ -123,7 +143,7 @@ def install_cleanup_hooks() -> None:
     atexit.register(stop_all)
     if threading.current_thread() is not threading.main_thread():
         return
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         try:
             previous = signal.getsignal(signum)
             if previous == signal.SIG_IGN:  # e.g. a background job: the parent wants us to ignore it
@@ -169,12 +189,12 @@ def _selected(path: str, include_live: bool, owner: Optional[int]) -> bool:
 
 
 def harness_postmasters(include_live: bool = False, owner: Optional[int] = None) -> List[tuple]:
-    """(pid, cmdline) of running postmasters whose data dir is a harness temp dir.
+    """(pid, cmdline) of running postmasters whose data dir is a harness (or embedded) temp dir.
 
     Without ``include_live``, only those whose owning harness process has exited;
     ``owner`` restricts to the servers of one harness process (dead or alive).
     """
-    marker = os.path.join(temp_base(), TEMP_PREFIX)
+    markers = tuple(_markers())
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -183,18 +203,19 @@ def harness_postmasters(include_live: bool = False, owner: Optional[int] = None)
         if not argv or os.path.basename(argv[0]) not in ("postgres", "postmaster"):
             continue
         data_dir = _data_dir_arg(argv)
-        if data_dir.startswith(marker) and _selected(data_dir, include_live, owner):
+        if data_dir.startswith(markers) and _selected(data_dir, include_live, owner):
             found.append((int(pid), " ".join(argv)))
     return found
 
 
 def harness_temp_dirs(include_live: bool = False, owner: Optional[int] = None) -> List[str]:
-    base = temp_base()
-    try:
-        names = os.listdir(base)
-    except OSError:
-        return []
-    paths = (os.path.join(base, n) for n in names if n.startswith(TEMP_PREFIX))
+    paths = set()
+    for marker in _markers():
+        base, prefix = os.path.split(marker)
+        try:
+            paths.update(os.path.join(base, n) for n in os.listdir(base) if n.startswith(prefix))
+        except OSError:
+            continue
     return sorted(p for p in paths if _selected(p, include_live, owner))
 
 

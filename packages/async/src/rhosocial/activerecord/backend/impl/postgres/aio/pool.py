@@ -120,7 +120,8 @@ class AsyncPoolMixin:
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ImportError(
                 "pool_min_size/pool_max_size need psycopg-pool: "
-                "pip install 'rhosocial-activerecord-postgres[pool]'"
+                # this flavour's own extra: the meta distribution's would also install the other flavour
+                "pip install 'rhosocial-activerecord-postgres-async[pool]'"
             ) from exc
         # One connection first, directly: psycopg_pool only logs a failed attempt and retries
         # until pool_timeout, so a wrong password or host would surface as "pool
