@@ -12,8 +12,14 @@ from typing import Any, Callable, Optional, Sequence
 import psycopg
 from rhosocial.activerecord.backend.errors import ConnectionError
 
-from .errors import (PostgresErrorInfo, output_style_error, param_label, parameter_error, translate_error,
-                     with_diagnostics)
+from .errors import (
+    PostgresErrorInfo,
+    output_style_error,
+    param_label,
+    parameter_error,
+    translate_error,
+    with_diagnostics,
+)
 from .redaction import redact_connect_message, redact_conninfo
 from .types.range import RANGE_TUPLE_SQLSTATES, range_tuple_hint
 
