@@ -84,6 +84,12 @@ TEXT = {
     "async": "sync",
 }
 _TEXT_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, TEXT), key=len, reverse=True)) + r")\b")
+# "await fn(x)" in prose or examples: the call stays, the await goes ("does not await" stays)
+_AWAIT_CALL_RE = re.compile(r"\bawait (?=[\w.]+\()")
+
+
+def _text(string: str) -> str:
+    return _AWAIT_CALL_RE.sub("", _TEXT_RE.sub(lambda m: TEXT[m.group(1)], string))
 
 _MARK_DROP = re.compile(r"#\s*async-only\s*$")
 _MARK_SYNC = re.compile(r"^(\s*)#\s*sync-only:\s?(.*)$")
@@ -106,7 +112,7 @@ def convert(source: str) -> str:
     tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     for index, tok in enumerate(tokens):
         if tok.type in (tokenize.STRING, tokenize.COMMENT) and tok.start[0] == tok.end[0]:
-            new = _TEXT_RE.sub(lambda m: TEXT[m.group(1)], tok.string)
+            new = _text(tok.string)
             if new != tok.string:
                 edits.append((tok.start[0], tok.start[1], tok.end[1], new))
             continue
@@ -131,7 +137,7 @@ def convert(source: str) -> str:
         line = out[row - 1]
         out[row - 1] = line[:start] + replacement + line[end:]
     for row in docstring_rows:
-        out[row - 1] = _TEXT_RE.sub(lambda m: TEXT[m.group(1)], out[row - 1])
+        out[row - 1] = _text(out[row - 1])
     result = "".join(out)
     # Docstring/comment words that name the flavour.
     return HEADER + result

@@ -2,8 +2,8 @@
 # DO NOT EDIT: change the file in aio/ and run `python tools/async_to_sync.py`.
 """EXPLAIN for the sync backend: typed plans (``PostgresExplainResult``).
 
-``await backend.explain(query_expression, ExplainOptions(analyze=True, buffers=True))``
-follows the core's protocol; ``await backend.explain_sql("SELECT ...", params,
+``backend.explain(query_expression, ExplainOptions(analyze=True, buffers=True))``
+follows the core's protocol; ``backend.explain_sql("SELECT ...", params,
 analyze=True)`` does the same for raw SQL. Unless a format is given, FORMAT
 JSON is requested and parsed into a plan tree. ANALYZE runs the statement:
 explain an INSERT/UPDATE/DELETE with ANALYZE inside a transaction you roll back.

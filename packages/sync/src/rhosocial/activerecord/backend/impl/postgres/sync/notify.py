@@ -2,7 +2,7 @@
 # DO NOT EDIT: change the file in aio/ and run `python tools/async_to_sync.py`.
 """LISTEN/NOTIFY for the sync backend.
 
-``await backend.notify(channel, payload)`` sends on the backend's own
+``backend.notify(channel, payload)`` sends on the backend's own
 connection, so inside a transaction the notification is delivered at COMMIT
 (and dropped by ROLLBACK), as PostgreSQL defines. ``backend.listen(*channels)``
 returns an :class:`Listener` on a *dedicated* connection: enter it as a

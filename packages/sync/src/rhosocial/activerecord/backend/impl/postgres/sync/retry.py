@@ -6,7 +6,7 @@ serialization failure (40001) or a deadlock (40P01), and after nothing else.
 (The sync twin, ``sync/retry.py``, is generated from this file; the decisions and the
 backoff arithmetic live in the core distribution's ``retry`` module.)
 
-    result = await retry_transaction(transfer, backend, attempts=5, isolation_level="SERIALIZABLE")
+    result = retry_transaction(transfer, backend, attempts=5, isolation_level="SERIALIZABLE")
 
 where transfer(backend) runs the transaction's statements (a coroutine function here).
 """
@@ -39,7 +39,7 @@ def retry_transaction(
     mode: Any = None,
     on_retry: Optional[Callable[[int, BaseException, float], Any]] = None,
 ) -> Any:
-    """Run ``await fn(backend)`` inside ``backend.transaction_manager.transaction(...)``.
+    """Run ``fn(backend)`` inside ``backend.transaction_manager.transaction(...)``.
 
     On a serialization failure or deadlock the transaction is rolled back and run again, at
     most ``attempts`` times in all, waiting ``backoff`` between attempts (a :class:`Backoff`,
