@@ -130,7 +130,7 @@ def test_good_values_are_normalised():
     config = PostgresConnectionConfig(keepalives=True, connect_timeout="7", statement_timeout="1.5 min",
                                       lock_timeout=500, search_path=["app", "public"], pool_check=False)
     assert config.keepalives == 1 and config.connect_timeout == 7
-    assert "-c search_path=app,\\ public" in config.libpq_params()["options"]
+    assert "-c search_path=\"app\",\\ \"public\"" in config.libpq_params()["options"]
 
 
 # -- 6: setting values arrive verbatim -------------------------------------------------------

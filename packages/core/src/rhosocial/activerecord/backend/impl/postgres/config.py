@@ -268,9 +268,9 @@ class PostgresConnectionConfig(ConnectionConfig):
         for name, guc in _SETTING_FIELDS.items():
             value = getattr(self, name)
             if value is not None:
-                settings[guc] = _setting_text(value)
+                settings[guc] = _setting_text(value, guc)
         for key, value in self.server_settings.items():
-            settings[key] = _setting_text(value)
+            settings[key] = _setting_text(value, key)
         return settings
 
     def libpq_params(self) -> Dict[str, Any]:
@@ -377,10 +377,15 @@ def _follows_password(dsn: str, name: str) -> bool:
     return re.search(rf"password\s*=\s*[^'\s]\S*\s+{re.escape(name)}\s*=", dsn, re.IGNORECASE) is not None
 
 
-def _setting_text(value: Any) -> str:
+def _setting_text(value: Any, name: str = "") -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, (list, tuple)):
+        if name.lower() == "search_path":
+            # A list is plain schema names, each quoted exactly as given ("MySchema" keeps its
+            # case, "a,b" its comma; '"x"' names a schema with quotes in its name); "$user"
+            # quoted keeps its meaning. A str is passed as written (SQL syntax).
+            return ", ".join('"' + str(v).replace('"', '""') + '"' for v in value)
         return ", ".join(str(v) for v in value)
     return str(value)
 

@@ -116,6 +116,8 @@ def validate(config: Any) -> None:
     if search_path is not None and not (isinstance(search_path, str) or isinstance(search_path, (list, tuple))
                                         and all(isinstance(s, str) for s in search_path)):
         _fail("search_path", f"must be a string or a list of schema names, got {search_path!r}")
+    if isinstance(search_path, (list, tuple)) and not all(s and "\x00" not in s for s in search_path):
+        _fail("search_path", f"schema names in the list must be non-empty and free of NUL, got {search_path!r}")
     if not isinstance(config.pool_check, bool):
         _fail("pool_check", f"must be True or False, got {config.pool_check!r}")
     _validate_pool(config)
@@ -148,6 +150,12 @@ def _validate_mappings(config: Any) -> None:
             _fail("server_settings", f"invalid setting name {key!r}")
         if "\x00" in str(value):
             _fail("server_settings", f"the value of {key!r} contains a NUL character")
+        if key.lower() == "standard_conforming_strings" and not (
+                value is True or str(value).strip().lower() in ("on", "true", "yes", "1")):
+            _fail("server_settings", f"standard_conforming_strings={value!r}: only 'on' (PostgreSQL's "
+                                     "default) is supported. With it off a backslash escapes a quote in "
+                                     "'...', which changes where literals end: the backend reads SQL text "
+                                     "(placeholders, read-replica routing) and writes literals assuming on")
         style = OUTPUT_STYLES.get(key.lower())
         if style is not None and not str(value).strip().lower().startswith(style):
             _fail("server_settings", f"{key}={value!r}: psycopg reads dates, times and intervals only in "

@@ -11,8 +11,10 @@ The rule (also in the README, "Read replica"): a statement goes to the standby o
   ``FOR KEY SHARE`` (and ``FOR [NO KEY] UPDATE``: row locks), and no second statement follows
   a ``;``;
 * it calls none of the functions in ``PRIMARY_ONLY_FUNCTIONS`` / ``PRIMARY_ONLY_PREFIXES``: they
-  write (sequences, large objects, NOTIFY), need a transaction id or the WAL position of a
-  primary, take advisory locks, change session state or act on the server's own sessions.
+  write (sequences, every ``lo_*`` large-object function, NOTIFY, WAL, replication slots and
+  origins, BRIN/GIN maintenance), need a transaction id or the WAL position of a primary, take
+  advisory locks, change session state or act on the server that runs them (reload, promote,
+  cancel or terminate a session, reset statistics).
 
 Anything else stays on the primary: a false "no" costs only the offloading, a false "yes" a
 wrong error or a wrong result. ``SHOW`` and ``EXPLAIN`` stay on the primary too: they describe
@@ -28,7 +30,10 @@ them the standby's sessions no longer see what the primary's session sees (``sea
 temporary tables), so the backend stops routing (``aio/replica.py``).
 
 Both read the statement with the project's one SQL lexer (``sql_text.split_sql``), so words in
-string literals, dollar-quoted bodies and comments are not keywords.
+string literals, dollar-quoted bodies and comments are not keywords. A text containing a
+backslash is read twice, as with ``standard_conforming_strings`` on and off (where ``'it\\'s'``
+is one literal): it is a plain read only if both readings say so, and changes the session if
+either does. That holds whatever the session's setting, with no look at the connection.
 """
 
 from __future__ import annotations
@@ -57,20 +62,29 @@ _LOCK_AFTER_FOR = frozenset({"share", "key"})
 PRIMARY_ONLY_FUNCTIONS = frozenset({
     # sequences: write (nextval, setval) or read this session's state (currval, lastval)
     "nextval", "setval", "currval", "lastval",
-    # session state (also ends routing: changes_session)
-    "set_config",
+    # session state (set_config also ends routing: changes_session; setseed seeds random())
+    "set_config", "setseed",
     # need a transaction id or the WAL position of a primary (fail during recovery)
     "txid_current", "txid_current_if_assigned", "pg_current_xact_id", "pg_current_xact_id_if_assigned",
-    "pg_current_wal_lsn", "pg_current_wal_insert_lsn", "pg_current_wal_flush_lsn",
+    "pg_current_wal_lsn", "pg_current_wal_insert_lsn", "pg_current_wal_flush_lsn", "pg_export_snapshot",
     "pg_notify", "pg_logical_emit_message",
-    # large objects that write
-    "lo_create", "lo_creat", "lo_import", "lo_unlink", "lo_put", "lo_from_bytea",
+    # large objects that write (lo_* are all prefixes below)
+    "lowrite", "loread",
+    # WAL, configuration and server control: write, or act on the server that runs them
+    "pg_switch_wal", "pg_promote", "pg_reload_conf", "pg_rotate_logfile", "pg_import_system_collations",
+    "pg_backup_start", "pg_backup_stop", "pg_start_backup", "pg_stop_backup", "pg_log_standby_snapshot",
+    "pg_drop_replication_slot", "pg_replication_slot_advance", "gin_clean_pending_list",
+    "pg_log_backend_memory_contexts", "pg_prewarm", "pg_stat_statements_reset",
     # act on the server's own sessions: on a standby, on the wrong server's
     "pg_cancel_backend", "pg_terminate_backend",
 })
-#: Function name prefixes that keep a statement on the primary: advisory locks only mean
-#: something on the server the other clients lock on.
-PRIMARY_ONLY_PREFIXES = ("pg_advisory_", "pg_try_advisory_")
+#: Function name prefixes that keep a statement on the primary: advisory locks (they only
+#: mean something on the server the other clients lock on), every large-object function
+#: (``lo_open`` for writing, ``lo_truncate``, ``lo_export``, ...: reads included, for
+#: simplicity), ``pg_create_restore_point`` and ``pg_create_*_replication_slot``, slot copies
+#: and consumption, replication origins, BRIN summarisation, statistics resets.
+PRIMARY_ONLY_PREFIXES = ("pg_advisory_", "pg_try_advisory_", "lo_", "pg_create_", "pg_copy_",
+                         "pg_logical_slot_", "pg_replication_origin_", "brin_", "pg_stat_reset")
 
 # Statements whose effect lasts for the session (their first keyword).
 _SESSION_STARTS = frozenset({"reset", "discard", "listen", "prepare", "declare", "load"})
@@ -105,26 +119,55 @@ def changes_session(sql: str) -> bool:
     return _changes_session_cached(sql)
 
 
-def _tokens(sql: str) -> Iterator[str]:
+def _tokens(sql: str, backslash_quotes: bool = False) -> Iterator[str]:
     """The statement's words, lower-cased, and its ``;``, in order (lazily). A quoted
-    identifier yields ``"`` and its name as written: it is no keyword (a column may be
-    called ``"update"``), but may be a function (``"nextval"(...)``)."""
-    for text, is_code in split_sql(sql):
+    identifier yields ``"`` and its name: it is no keyword (a column may be called
+    ``"update"``), but may be a function (``"nextval"(...)``, ``U&"\\006Eextval"(...)``)."""
+    code = ""
+    for text, is_code in split_sql(sql, backslash_quotes):
         if is_code:
+            code = text
             for match in _TOKEN.finditer(text):
                 yield match.group(0).lower()
         elif text.startswith('"'):
-            yield '"' + text[1:-1].replace('""', '"')
+            name = text[1:-1].replace('""', '"')
+            if code[-2:] in ("U&", "u&"):
+                name = _UNICODE_ESCAPE.sub(_unescape, name)
+            yield '"' + name
+
+
+# U&"..." escapes (with the default escape character; UESCAPE keeps a statement on the primary)
+_UNICODE_ESCAPE = re.compile(r"\\(?:\\|([0-9A-Fa-f]{4})|\+([0-9A-Fa-f]{6}))")
+
+
+def _unescape(match: "re.Match[str]") -> str:
+    code = match.group(1) or match.group(2)
+    try:
+        return chr(int(code, 16)) if code else "\\"
+    except ValueError:  # beyond U+10FFFF: the server refuses the statement anyway
+        return match.group(0)
 
 
 def _is_plain_read(sql: str) -> bool:
-    tokens = _tokens(sql)
+    # With standard_conforming_strings off a backslash escapes a quote in '...', so a text
+    # with a backslash can be read two ways (the session's setting is not at hand here, and
+    # may be a role or database default): it is a plain read only if it is one either way.
+    return _plain_read(sql, False) and ("\\" not in sql or _plain_read(sql, True))
+
+
+def _changes_session(sql: str) -> bool:
+    # Same two readings: it changes the session if either reading says so.
+    return _session_change(sql, False) or ("\\" in sql and _session_change(sql, True))
+
+
+def _plain_read(sql: str, backslash_quotes: bool) -> bool:
+    tokens = _tokens(sql, backslash_quotes)
     if next(tokens, None) not in _READ_STARTS:
         return False
     previous = ""
     for token in tokens:
         name = token[1:] if token[0] == '"' else token  # a function may be quoted
-        if (previous == ";" or token in _WRITE_WORDS or name in PRIMARY_ONLY_FUNCTIONS
+        if (previous == ";" or token in _WRITE_WORDS or token == "uescape" or name in PRIMARY_ONLY_FUNCTIONS
                 or name.startswith(PRIMARY_ONLY_PREFIXES)
                 or (previous == "for" and token in _LOCK_AFTER_FOR)):
             return False
@@ -132,21 +175,21 @@ def _is_plain_read(sql: str) -> bool:
     return True
 
 
-def _changes_session(sql: str) -> bool:
+def _session_change(sql: str, backslash_quotes: bool) -> bool:
     # Mostly the first words of a statement decide; the whole text is read only when
     # set_config, INTO TEMP or a second statement may come further on (a cheap look first).
     lowered = sql.lower()
     if ";" in sql or "set_config" in lowered or ("temp" in lowered and _INTO_TEMP.search(lowered)):
-        return _session_words(_tokens(sql), read_all=True) is True
+        return _session_words(_tokens(sql, backslash_quotes), read_all=True) is True
     if len(sql) > _HEAD:
         # The lexer yields the text before the first literal or comment in one piece: a long
         # INSERT would be read to its end. Its head decides (without its last word, which
         # the cut may have shortened), unless the first words run past it.
-        head = list(_tokens(sql[:_HEAD]))[:-1]
+        head = list(_tokens(sql[:_HEAD], backslash_quotes))[:-1]
         decided = _session_words(iter(head), read_all=False)
         if decided is not None:
             return decided
-    return _session_words(_tokens(sql), read_all=False) is True
+    return _session_words(_tokens(sql, backslash_quotes), read_all=False) is True
 
 
 def _session_words(tokens: Iterator[str], read_all: bool) -> Optional[bool]:

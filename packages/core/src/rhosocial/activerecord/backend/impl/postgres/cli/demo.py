@@ -19,7 +19,8 @@ from datetime import date
 from typing import Any, ClassVar, Optional
 
 from ..config import PostgresConnectionConfig
-from .common import CliError, report_errors, settings_errors
+from ..redaction import redact_connect_message
+from .common import EXIT_CONNECT, CliError, report_errors, settings_errors
 
 TABLES = """
 DROP TABLE IF EXISTS demo_users, demo_articles, demo_products, demo_bookings CASCADE;
@@ -247,7 +248,13 @@ def _create_tables(config: PostgresConnectionConfig) -> None:
     # plain psycopg (a dependency of the core): the tables serve whichever flavour is installed
     import psycopg
 
-    with psycopg.connect(config.conninfo(), autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(config.conninfo(), autocommit=True)
+    except psycopg.OperationalError as exc:  # the first contact with the server: exit code 3
+        message = redact_connect_message(str(exc).strip().splitlines()[0], config.password)
+        raise CliError(f"cannot connect to PostgreSQL ({config.safe_description()}): {message}",
+                       EXIT_CONNECT) from None
+    with conn:
         conn.execute(TABLES)
 
 

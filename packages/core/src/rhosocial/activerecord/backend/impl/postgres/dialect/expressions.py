@@ -47,8 +47,12 @@ class PostgresExpressionMixin(DialectHost):
         return "%s"
 
     def format_identifier(self, identifier: str) -> str:
-        # Always quote: keeps mixed-case names and reserved words intact.
-        return '"' + str(identifier).replace('"', '""') + '"'
+        # Always quote: keeps mixed-case names and reserved words intact. A NUL is refused:
+        # libpq ends the statement text there, so the rest would be lost or misread.
+        text = str(identifier)
+        if "\x00" in text:
+            raise ValueError(f"identifier {text!r} contains a NUL character")
+        return '"' + text.replace('"', '""') + '"'
 
     @staticmethod
     def _percent_op(op: str) -> str:

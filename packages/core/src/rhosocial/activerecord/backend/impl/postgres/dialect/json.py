@@ -15,12 +15,15 @@ from typing import Any, Dict, List, Tuple
 from rhosocial.activerecord.backend.expression import bases
 
 from ._host import DialectHost
+from .ddl_literals import quote_literal
 from .names import type_name
 
 _QUOTED_NAME = re.compile(r'"(?:[^"]|"")+"')
 _STEP = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([A-Za-z_$][\w$]*))|\[(\d+)\]')
 # Escapes of a quoted key (JSON string escapes, as the SQL/JSON path language has them).
 _KEY_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|(.))', re.S)
+#: the operators a JSONExpression may name: it is written into the statement verbatim
+JSON_OPERATORS = frozenset({"->", "->>", "#>", "#>>", "@>", "<@", "?", "?|", "?&", "||", "-", "#-", "@?", "@@"})
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -57,9 +60,11 @@ class PostgresJSONMixin(DialectHost):
         return "->"
 
     def _json_literal(self, text: str) -> str:
-        # Inline literal (the path is code, not data). No "%%" here: the backend's
-        # escape_percent doubles "%" inside literals itself.
-        return "'" + self._escape_sql_string(text) + "'"
+        # Inline literal (the path is code, not data), E'...' with backslashes doubled when
+        # it holds one: read the same with standard_conforming_strings on or off ('a\\'
+        # would end early with it off, and the rest of the key would be SQL). No "%%" here:
+        # the backend's escape_percent doubles "%" inside literals itself.
+        return quote_literal(str(text)).strip()
 
     def format_json_expression(self, expr: Any) -> Tuple[str, Tuple]:
         if isinstance(expr.column, bases.BaseExpression):
@@ -67,6 +72,9 @@ class PostgresJSONMixin(DialectHost):
         else:
             col_sql, params = self.format_identifier(str(expr.column)), ()
         op = expr.operation
+        if op not in JSON_OPERATORS:
+            raise ValueError(f"JSON operation {op!r} is not a PostgreSQL JSON operator: expected one of "
+                             f"{', '.join(sorted(JSON_OPERATORS))}")
         as_text = op == "->>"
         steps = parse_json_path(expr.path) if op in ("->", "->>") else []
         if op not in ("->", "->>"):

@@ -19,6 +19,7 @@ from .names import object_name, path_name
 
 _E = TypeVar("_E", bound=Enum)
 _SEPARATORS = re.compile(r"[\s_-]+")
+_MAX_NAME_BYTES = 63  # NAMEDATALEN - 1
 
 
 def enum_member(enum: Type[_E], value: Any) -> Optional[_E]:
@@ -81,14 +82,23 @@ class PostgresTransactionMixin(DialectHost):
     def format_rollback_transaction(self, expr: Any) -> Tuple[str, tuple]:
         savepoint = expr.get_params().get("savepoint")
         if savepoint:
-            return f"ROLLBACK TO SAVEPOINT {self.format_identifier(savepoint)}", ()
+            return f"ROLLBACK TO SAVEPOINT {self._savepoint_name(savepoint)}", ()
         return "ROLLBACK", ()
 
     def format_savepoint(self, expr: Any) -> Tuple[str, tuple]:
-        return f"SAVEPOINT {self.format_identifier(expr.name)}", ()
+        return f"SAVEPOINT {self._savepoint_name(expr.name)}", ()
 
     def format_release_savepoint(self, expr: Any) -> Tuple[str, tuple]:
-        return f"RELEASE SAVEPOINT {self.format_identifier(expr.name)}", ()
+        return f"RELEASE SAVEPOINT {self._savepoint_name(expr.name)}", ()
+
+    def _savepoint_name(self, name: Any) -> str:
+        # The server cuts identifiers to NAMEDATALEN-1 = 63 bytes (with only a NOTICE): two
+        # longer names sharing their first 63 bytes would be one savepoint, and ROLLBACK TO
+        # the first would roll back to the second. format_identifier refuses NUL.
+        if isinstance(name, str) and len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+            raise ValueError(f"savepoint name {name[:20]!r}... is {len(name.encode('utf-8'))} bytes; PostgreSQL "
+                             f"keeps only the first {_MAX_NAME_BYTES}, so two such names could be one savepoint")
+        return self.format_identifier(name)
 
     def format_qualified_name(self, name: Any) -> str:
         """One object name in DDL: a str is ONE identifier (``"`` doubled) and a str with a

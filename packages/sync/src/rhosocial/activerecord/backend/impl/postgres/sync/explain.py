@@ -8,7 +8,9 @@ analyze=True)`` does the same for raw SQL. Unless a format is given, FORMAT
 JSON is requested and parsed into a plan tree. ANALYZE runs the statement:
 explain an INSERT/UPDATE/DELETE with ANALYZE inside a transaction you roll back.
 EXPLAIN always runs on the primary, also with ``read_replica_host`` set
-(``replica.routes_to_replica``).
+(``replica.routes_to_replica``). Raw SQL must be ONE statement (``ValueError`` otherwise):
+without parameters it goes out with the simple query protocol, where the server would
+run every statement after the first, unexplained (``SELECT ...; DELETE ...`` would delete).
 (The sync twin, ``sync/explain.py``, is generated from this file.)
 """
 
@@ -19,6 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from rhosocial.activerecord.backend.explain import SyncExplainBackendMixin
 
 from ..explain import PostgresExplainResult, RawStatement, parse_explain_rows, with_json_format
+from ..sql_text import split_statements
 
 __all__ = ["SyncPostgresExplainMixin"]
 
@@ -27,6 +30,8 @@ class SyncPostgresExplainMixin(SyncExplainBackendMixin):
     """``explain()`` (core protocol) and ``explain_sql()`` with typed results."""
 
     def _build_explain_sql(self, expression: Any, options: Any = None) -> Any:
+        if isinstance(expression, RawStatement):
+            _check_one_statement(expression.sql)
         return super()._build_explain_sql(expression, with_json_format(options))
 
     def _parse_explain_result(self, raw_rows: List[Dict[str, Any]], sql: str, duration: float) -> PostgresExplainResult:
@@ -62,3 +67,15 @@ class SyncPostgresExplainMixin(SyncExplainBackendMixin):
         elif flags:
             raise TypeError("pass either options= or keyword flags, not both")
         return self.explain(RawStatement(sql, tuple(params or ())), options)
+
+
+def _check_one_statement(sql: str) -> None:
+    """Refuse raw SQL holding more than one statement. A text with a backslash is read as
+    with standard_conforming_strings on and off (``sql_text``): refused if either reading
+    finds a second statement (write a backslash-quote as ``E'\\''`` to keep it one)."""
+    count = len(split_statements(sql))
+    if count <= 1 and "\\" in sql:
+        count = len(split_statements(sql, backslash_quotes=True))
+    if count > 1:
+        raise ValueError(f"explain_sql takes one statement, got {count}: the server would run the "
+                         "others (unexplained) with this one; explain them one at a time")

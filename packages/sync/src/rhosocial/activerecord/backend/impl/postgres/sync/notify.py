@@ -68,6 +68,8 @@ class Notification:
 def check_channel(channel: str) -> str:
     if not isinstance(channel, str) or not channel:
         raise ValueError(f"a notification channel must be a non-empty string, got {channel!r}")
+    if "\x00" in channel:  # libpq ends the statement text at a NUL: "x\0y" would LISTEN on "x"
+        raise ValueError(f"a notification channel cannot contain NUL characters, got {channel!r}")
     if len(channel.encode("utf-8")) > _MAX_CHANNEL_BYTES:
         raise ValueError(f"channel name {channel[:20]!r}... is longer than {_MAX_CHANNEL_BYTES} bytes; "
                          "PostgreSQL would truncate it")
@@ -169,7 +171,7 @@ class Listener:
 
     def unlisten(self, *channels: str) -> None:
         """Stop listening to ``channels`` (all when none are given)."""
-        gone = list(channels) if channels else list(self._channels)
+        gone = [check_channel(c) for c in channels] if channels else list(self._channels)
         if gone and self.connected:
             self._conn.execute(_listen_sql(gone, "UNLISTEN"))
         self._channels = [c for c in self._channels if c not in gone]
@@ -231,7 +233,7 @@ class Listener:
         if channel == self._marker:
             self._skipping = False
             return
-        if self._skipping or channel.startswith(_MARKER_PREFIX):
+        if self._skipping:
             return
         self._buffer.append(Notification(channel, note.payload, note.pid))
 
