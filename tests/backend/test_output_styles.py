@@ -13,16 +13,18 @@ from .conftest import DQL
 
 
 @pytest.mark.parametrize("settings", [{"DateStyle": "SQL, DMY"}, {"datestyle": "German"},
-                                      {"IntervalStyle": "iso_8601"}, {"intervalstyle": "sql_standard"}])
+                                      {"IntervalStyle": "iso_8601"}, {"intervalstyle": "sql_standard"},
+                                      {"IntervalStyle": "postgres_verbose"}, {"DateStyle": "SQL, ISO_x"}])
 def test_unparseable_output_style_is_refused_in_config(settings):
     with pytest.raises(ConfigurationError, match="output style"):
         PostgresConnectionConfig(host="localhost", server_settings=settings)
 
 
-def test_parseable_output_styles_are_accepted():
+@pytest.mark.parametrize("datestyle", ["ISO, DMY", "DMY, ISO", "iso", " ISO,MDY "])
+def test_parseable_output_styles_are_accepted(datestyle):
     config = PostgresConnectionConfig(host="localhost",
-                                      server_settings={"DateStyle": "ISO, DMY", "IntervalStyle": "postgres"})
-    assert config.server_settings["DateStyle"] == "ISO, DMY"
+                                      server_settings={"DateStyle": datestyle, "IntervalStyle": "postgres"})
+    assert config.server_settings["DateStyle"] == datestyle
 
 
 @pytest.mark.asyncio

@@ -166,6 +166,20 @@ def test_idle_in_transaction_timeout_translates_to_connection_error(pg_database)
     assert error.sqlstate == "25P03"
 
 
+def test_fatal_severity_alone_makes_a_connection_error(pg_database, monkeypatch):
+    # The rule is the severity, not a list of codes: with 25P03 taken out of the code table,
+    # the real FATAL from the server must still be a ConnectionError (class 25 would say
+    # TransactionError), and keep its SQLSTATE.
+    from rhosocial.activerecord.backend.impl.postgres import errors
+
+    monkeypatch.delitem(errors._BY_CODE, "25P03")
+    exc = _fatal_after_idle(pg_database, "idle_in_transaction_session_timeout", in_transaction=True)
+    assert exc.diag.severity_nonlocalized == "FATAL"
+    error = translate_error(exc)
+    assert isinstance(error, ConnectionError) and not isinstance(error, TransactionError)
+    assert error.sqlstate == "25P03"
+
+
 def test_idle_session_timeout_translates_to_connection_error(pg_database):
     major = pg_database.server.major
     if major < 14:

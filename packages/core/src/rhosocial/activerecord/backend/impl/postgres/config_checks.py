@@ -157,7 +157,9 @@ def _validate_mappings(config: Any) -> None:
                                      "'...', which changes where literals end: the backend reads SQL text "
                                      "(placeholders, read-replica routing) and writes literals assuming on")
         style = OUTPUT_STYLES.get(key.lower())
-        if style is not None and not str(value).strip().lower().startswith(style):
+        # DateStyle is two words in either order ("ISO, DMY", "DMY, ISO"); IntervalStyle one
+        # ("postgres_verbose" is not "postgres")
+        if style is not None and style not in re.split(r"[\s,]+", str(value).strip().lower()):
             _fail("server_settings", f"{key}={value!r}: psycopg reads dates, times and intervals only in "
                                      f"the server's {style!r} output style; format values with to_char() instead")
 
