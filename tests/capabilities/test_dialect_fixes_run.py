@@ -4,33 +4,26 @@ JSON path keys with escapes, IN over an empty list, and the edges of the rewritt
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from rhosocial.activerecord.backend.expression import Column, Literal
 from rhosocial.activerecord.backend.expression import functions as F
-from rhosocial.activerecord.backend.impl.postgres import PostgresBackend, PostgresConnectionConfig
 from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.schema import StatementType
-from rhosocial.activerecord.logging.config import LoggingConfig
 
 KEYS = {'dq"k': 1, "back\\slash": 2, "é😀": 3, "%s?": 4, "it's": 5, "a.b": 6, "tab\tkey": 7}
 DOC = {**KEYS, "x": KEYS}
 
 
 @pytest.fixture(scope="module")
-def backend(pg_database):
-    backend = PostgresBackend(connection_config=PostgresConnectionConfig(**pg_database.conn_kwargs()),
-                              logging_config=LoggingConfig(default_level=logging.WARNING))
-    backend.connect()
-    backend.introspect_and_adapt()
+def backend(pg_database, adapted_backend):
+    backend = adapted_backend
     with pg_database.connect(autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS fx_t")
         conn.execute("CREATE TABLE fx_t (id int PRIMARY KEY, v int, f float8, j jsonb, js json)")
         conn.execute("INSERT INTO fx_t VALUES (1, 10, 2.567, %s, %s), (2, NULL, -1.25, NULL, NULL)",
                      (json.dumps(DOC), json.dumps(DOC)))
     yield backend
-    backend.disconnect()
 
 
 def rows(backend, expr, where: str = "") -> list:

@@ -13,7 +13,6 @@ skipped, naming the version. Run on every major of the matrix
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 from typing import Any, Callable, Dict, Tuple
 
@@ -34,11 +33,9 @@ from rhosocial.activerecord.backend.expression.query_parts import GroupByHavingC
 from rhosocial.activerecord.backend.expression.query_sources import JSONTableColumn, JSONTableExpression
 from rhosocial.activerecord.backend.expression.statements import QueryExpression
 from rhosocial.activerecord.backend.expression.xml import XMLTableColumn
-from rhosocial.activerecord.backend.impl.postgres import PostgresBackend, PostgresConnectionConfig
 from rhosocial.activerecord.backend.impl.postgres.dialect.functions import FUNCTION_CAPABILITIES
 from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.schema import StatementType
-from rhosocial.activerecord.logging.config import LoggingConfig
 
 DOC = '{"a": {"b": [10, 20]}, "tags": ["x", "y"], "k": "v", "dq\\"k": 1, "back\\\\slash": 2, "%s?": 3}'
 SETUP = (
@@ -54,16 +51,12 @@ ROW = "FROM fn_t WHERE id = 1"
 
 
 @pytest.fixture(scope="module")
-def backend(pg_database):
-    backend = PostgresBackend(connection_config=PostgresConnectionConfig(**pg_database.conn_kwargs()),
-                              logging_config=LoggingConfig(default_level=logging.WARNING))
-    backend.connect()
-    backend.introspect_and_adapt()
+def backend(pg_database, adapted_backend):
+    backend = adapted_backend
     with pg_database.connect(autocommit=True) as conn:
         for statement in SETUP:
             conn.execute(statement)
     yield backend
-    backend.disconnect()
 
 
 @pytest.fixture(scope="module")

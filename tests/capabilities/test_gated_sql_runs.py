@@ -14,7 +14,6 @@ how a swapped parameter order once stayed hidden).
 from __future__ import annotations
 
 import datetime
-import logging
 from typing import Any, Callable
 
 import pytest
@@ -36,13 +35,11 @@ from rhosocial.activerecord.backend.expression.xml import (
     XMLTableColumn,
     XMLWhitespaceOption,
 )
-from rhosocial.activerecord.backend.impl.postgres import PostgresBackend, PostgresConnectionConfig
 from rhosocial.activerecord.backend.impl.postgres.expressions import (
     CreatePartitionExpression,
     MergeReturningExpression,
     PartitionBound,
 )
-from rhosocial.activerecord.logging.config import LoggingConfig
 
 SETUP = (
     "CREATE TEMP TABLE t (id int PRIMARY KEY, k text, v int)",
@@ -51,14 +48,9 @@ SETUP = (
 
 
 @pytest.fixture(scope="module")
-def d(pg_database):
+def d(adapted_backend):
     """The dialect as the backend sets it up for this server."""
-    backend = PostgresBackend(connection_config=PostgresConnectionConfig(**pg_database.conn_kwargs()),
-                              logging_config=LoggingConfig(default_level=logging.WARNING))
-    backend.connect()
-    backend.introspect_and_adapt()
-    yield backend.dialect
-    backend.disconnect()
+    return adapted_backend.dialect
 
 
 @pytest.fixture(scope="module")
