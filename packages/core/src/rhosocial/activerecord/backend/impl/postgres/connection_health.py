@@ -1,4 +1,5 @@
-"""Tell, without sending anything, whether the server closed an idle connection.
+"""Tell, without sending anything, whether the server closed an idle connection; and
+recognise a statement prepared before its table changed (``stale_plan``, at the end).
 
 When the server restarts or terminates an idle session, the socket becomes
 readable (end of file, or a FATAL message) while libpq still reports the
@@ -16,7 +17,8 @@ from typing import Any
 
 from psycopg import pq
 
-__all__ = ["closed_while_idle", "in_transaction_block"]
+__all__ = ["closed_while_idle", "in_transaction_block", "may_replan", "stale_plan",
+           "STALE_PLAN_IN_TRANSACTION"]
 
 _OPEN = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 _POLLER = "_rhosocial_poller"
@@ -84,3 +86,49 @@ def in_transaction_block(connection: Any) -> bool:
     """Whether ``connection`` is inside a transaction block, whoever began it: a BEGIN sent
     through ``execute()`` counts too (the transaction manager does not know about it)."""
     return connection is not None and not connection.closed and connection.info.transaction_status in _OPEN
+
+
+# -- prepared statements of psycopg made stale by another session's ALTER TABLE ----------
+# psycopg prepares a statement on a connection after ``prepare_threshold`` runs. When another
+# session then changes the columns a prepared ``SELECT *`` (or ``RETURNING *``) returns,
+# PostgreSQL refuses that statement with 0A000 "cached plan must not change result type" on
+# every later run (not once): the prepared statement keeps its old result type, until psycopg
+# forgets it (it does so on ROLLBACK, DEALLOCATE ALL, or DROP/ALTER sent on that connection).
+# The error is raised while the plan is revalidated, before anything runs.
+_STALE_PLAN_TEXT = "cached plan must not change result type"
+
+STALE_PLAN_IN_TRANSACTION = (
+    "The statement was prepared on this connection before another session changed the "
+    "table's columns (ALTER TABLE). The transaction is aborted: roll it back; the rollback "
+    "makes the connection forget its prepared statements, and the next attempt is planned again."
+)
+
+
+def stale_plan(exc: BaseException) -> bool:
+    """Whether ``exc`` is the 0A000 above, raised for the statement itself (no error context:
+    not from inside a function, whose own plans psycopg cannot drop). The source function is
+    checked first because the message is translated under a non-English ``lc_messages``."""
+    if getattr(exc, "sqlstate", None) != "0A000":
+        return False
+    diag = exc.diag  # type: ignore[attr-defined]
+    if diag.context:
+        return False
+    return diag.source_function == "RevalidateCachedQuery" or (diag.message_primary or "").startswith(
+        _STALE_PLAN_TEXT)
+
+
+def may_replan(connection: Any, query: str) -> bool:
+    """After ``stale_plan``: whether the connection's prepared statements may be dropped
+    (``DEALLOCATE ALL``, as psycopg sends after a ROLLBACK) and the statement sent once more.
+
+    Only with no transaction open: the failed statement then ended its own transaction, and
+    it failed before running, so nothing of it remains and nothing is replayed. Only when
+    psycopg prepares statements on this connection (else the stale statement is not its
+    own), and not for an SQL ``EXECUTE`` of the caller's own ``PREPARE`` (dropping it would
+    replace this error with "prepared statement does not exist").
+    """
+    if connection.info.transaction_status != pq.TransactionStatus.IDLE:
+        return False
+    if connection.prepare_threshold is None:
+        return False
+    return query.lstrip()[:7].upper() != "EXECUTE"

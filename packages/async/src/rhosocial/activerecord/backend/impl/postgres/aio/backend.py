@@ -9,7 +9,9 @@ Connection-loss policy (never replay): a statement is only ever sent once. A
 connection found dead *before* sending (the server closed it while idle) is
 replaced transparently when no transaction is open; inside a transaction, or
 when the failure happens while the statement is in flight, the caller gets a
-``ConnectionError`` and nothing of the transaction is committed.
+``ConnectionError`` and nothing of the transaction is committed. The one statement sent
+again is one that PostgreSQL refused before running it, outside a transaction, because
+psycopg had prepared it before another session altered its table (``_replan``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from rhosocial.activerecord.backend.result import QueryResult
 from rhosocial.activerecord.backend.schema import StatementType
 
 from ..backend_base import PostgresBackendMixin, as_postgres_config, result_columns
-from ..connection_health import closed_while_idle
+from ..connection_health import STALE_PLAN_IN_TRANSACTION, closed_while_idle, may_replan, stale_plan
 from ..cursor_reuse import give_back_cursor, take_cursor
 from .bulk import AsyncBulkMixin
 from .explain import AsyncPostgresExplainMixin
@@ -258,14 +260,19 @@ class AsyncPostgresBackend(
         query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))
         self._log_statement(query, values)
         cursor = take_cursor(connection)  # see cursor_reuse: kept only after a success
+        replan = False
         try:
             await cursor.execute(query, values)
         except Exception as exc:
-            # error path only: name the parameter psycopg could not convert (backend_base)
-            error = self._statement_error(exc, cursor, values, params)
-            if error is None:
-                raise
-            raise error from exc
+            replan = await self._replan(connection, exc, query)
+            if not replan:
+                # error path only: name the parameter psycopg could not convert (backend_base)
+                error = self._statement_error(exc, cursor, values, params)
+                if error is None:
+                    raise
+                raise error from exc
+        if replan:
+            await cursor.execute(query, values)
         data = None
         if want_rows:
             columns = result_columns(cursor)
@@ -287,20 +294,55 @@ class AsyncPostgresBackend(
             query, _ = self._prepare_sql_and_params(sql, ())
             adapted = self._adapt_many(params_list)
             async with self._borrowed(sql) as connection:
-                own = len(adapted) > 1 and connection.info.transaction_status == _IDLE
-                async with connection.transaction() if own else nullcontext(), connection.cursor() as cursor:
-                    try:
-                        await cursor.executemany(query, adapted)
-                    except Exception as exc:
-                        error = self._rows_error(exc, cursor, adapted)
-                        if error is None:
-                            raise
-                        raise error from exc
-                    return QueryResult(affected_rows=cursor.rowcount, duration=time.perf_counter() - start)
+                try:
+                    affected = await self._execute_many_on(connection, query, adapted)
+                except psycopg.Error as exc:
+                    # all sets ran in one transaction (or there is one): a refused plan left nothing
+                    if not await self._replan(connection, exc, query):
+                        raise
+                    affected = await self._execute_many_on(connection, query, adapted)
+            return QueryResult(affected_rows=affected, duration=time.perf_counter() - start)
         except ConnectionError:
             raise
         except BaseException as exc:
             raise self._translate_or_pass(exc)
+
+    async def _execute_many_on(self, connection: Any, query: str, adapted: Any) -> int:
+        own = len(adapted) > 1 and connection.info.transaction_status == _IDLE
+        async with connection.transaction() if own else nullcontext(), connection.cursor() as cursor:
+            try:
+                await cursor.executemany(query, adapted)
+            except Exception as exc:
+                error = self._rows_error(exc, cursor, adapted)
+                if error is None:
+                    raise
+                raise error from exc
+            return cursor.rowcount
+
+    async def _replan(self, connection: Any, exc: BaseException, query: str, atomic: bool = True) -> bool:
+        """``exc`` failed a statement: True if it is psycopg's prepared statement made stale by
+        another session's ALTER TABLE (``connection_health.stale_plan``) and may be sent once
+        more, after the connection's prepared statements were dropped (``may_replan``;
+        ``atomic``: the statement's parameter sets all ran in one transaction). Inside a
+        transaction the error is raised with the way out (roll back) spelled out.
+
+        Pooled, the other connections have most likely prepared the same statement: the
+        pool replaces them (as after ``register_types``), so that the next transaction does
+        not meet the same error on another connection."""
+        if not stale_plan(exc):
+            return False
+        if self._pool is not None and hasattr(self._pool, "drain"):
+            await self._pool.drain()  # the one in use is replaced when it goes back
+        if connection.info.transaction_status != _IDLE:
+            error = self._translate(exc)
+            error.args = (f"{error}\n{STALE_PLAN_IN_TRANSACTION}",)
+            raise error from exc
+        if not atomic or not may_replan(connection, query):
+            return False
+        self.logger.info("A prepared statement went stale (its table was altered): planning it again")
+        # psycopg forgets its prepared statements on DEALLOCATE ALL (and sends its own)
+        await connection.execute("DEALLOCATE ALL", prepare=False)
+        return True
 
     async def _handle_error(self, error: Exception) -> None:
         raise self._translate_or_pass(error)

@@ -9,22 +9,30 @@ the backend's default suggestions stay psycopg-native.
 
 Statement text: see ``dml_text`` (one cached text per table/columns shape instead of the
 core's expression tree per save). Values that are SQL expressions go to the core's builder.
+
+``bulk_update`` (``Model.bulk_update``): one ``UPDATE ... FROM (VALUES ...)`` per batch
+instead of the core's ``CASE WHEN`` per column, which PostgreSQL cannot type when a column's
+values are all None or strings (``dml_text.bulk_update_sql``), sent as the multi-row INSERT
+of ``bulk_insert`` is (``_run_insert``: a ``RawCursor``, unprepared).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import Any
 
 from rhosocial.activerecord.backend.options import ExecutionOptions
 from rhosocial.activerecord.backend.result import QueryResult
 from rhosocial.activerecord.backend.schema import StatementType
 
-from ..dml_text import plain_insert, plain_update
+from ..bulk import MAX_BIND_PARAMETERS
+from ..dml_text import bulk_update_rows, bulk_update_sql, plain_insert, plain_update
 
 __all__ = ["AsyncWriteAdaptersMixin"]
 
 _DML = StatementType.DML
+_UNTYPED = (str, enum.Enum)
 
 
 class AsyncWriteAdaptersMixin:
@@ -45,6 +53,34 @@ class AsyncWriteAdaptersMixin:
         if statement is None:
             return await super().update(options)  # type: ignore[misc]
         return await self._write(statement, options)
+
+    async def bulk_update(self, options: Any) -> QueryResult:
+        """The core's ``bulk_update`` (same options, same result: the rows updated), as one
+        statement per batch, or several when it would bind more than 65,535 parameters (in
+        one transaction, all or nothing, when none is open)."""
+        rows = bulk_update_rows(options)
+        if rows is None:
+            return await super().bulk_update(options)  # type: ignore[misc]
+        columns = [options.pk_column, *options.field_values]
+        width = len(columns)
+        # the model's own field adapters, as save() applies them, then the backend's suggestions
+        rows = self._apply_field_adapters_rows(columns, rows, options.column_adapters)  # type: ignore[attr-defined]
+        flat = self._adapt_params([value for row in rows for value in row])  # type: ignore[attr-defined]
+        # untyped parameters take the column's type: None, and what psycopg sends as "unknown"
+        # (a str, an Enum member; one of a registered enum type is that type anyway)
+        anchored = [all(value is None or isinstance(value, _UNTYPED) for value in flat[i::width])
+                    for i in range(width)]
+        per = max(1, MAX_BIND_PARAMETERS // width) * width
+        statements = []
+        for start in range(0, len(flat), per):
+            batch = list(flat[start:start + per])
+            sql = bulk_update_sql(self.dialect, options.table, options.schema_name,  # type: ignore[attr-defined]
+                                  columns, anchored, len(batch) // width)
+            statements.append((sql, batch, len(batch) // width))
+        result = await self._run_insert(statements, False, width, None, None, columns)  # type: ignore[attr-defined]
+        if options.auto_commit:
+            await self._handle_auto_commit_if_needed()  # type: ignore[attr-defined]
+        return result
 
     async def _write(self, statement: Any, options: Any) -> QueryResult:
         """Run it as the core's insert/update would: DML, rows only with RETURNING."""

@@ -168,8 +168,8 @@ class BulkMixin:
     def _run_insert(self, statements: List[Tuple[str, List[Any], int]], returning: bool, width: int,
                           adapters: Optional[Dict[str, Any]], mapping: Optional[Dict[str, str]],
                           columns: Sequence[str] = ()) -> QueryResult:
-        """Run the INSERT ``statements`` (``(text, values, rows)``: ``width`` values per row),
-        all sent in one pipeline, in one transaction if none is open and there are several
+        """Run the INSERT (or ``bulk_update``) ``statements`` (``(text, values, rows)``: ``width``
+        values per row), all sent in one pipeline, in one transaction if none is open and there are several
         or they return rows (all or nothing). RETURNING rows come back in input order: one
         cursor per statement, read in order, each returning its rows in VALUES order; a
         statement returning another number of rows than it sent raises (see module docstring).
@@ -177,7 +177,8 @@ class BulkMixin:
         Not prepared: psycopg keys a prepared statement by its parameter types, which vary
         from batch to batch (an int is int2, int4 or int8 by its size; None has no type), so
         the batches would leave dozens of cached 200-row plans (megabytes) on every
-        connection, and a cached plan fails once after the table is altered elsewhere.
+        connection, and a prepared ``RETURNING *`` fails after the table is altered elsewhere
+        (see ``connection_health.stale_plan``).
         """
         start = time.perf_counter()
         data: Optional[List[Dict[str, Any]]] = [] if returning else None
@@ -358,28 +359,37 @@ class BulkMixin:
         query, _ = self._prepare_sql_and_params(sql, ())  # type: ignore[attr-defined]
         adapted = self._adapt_many(params_list)  # type: ignore[attr-defined]
         adapters = _normalise_adapters(column_adapters)
-        results: List[QueryResult] = []
         try:
             with self._borrowed() as connection:  # type: ignore[attr-defined]
-                with connection.cursor() as cursor:
-                    try:
-                        cursor.executemany(query, adapted, returning=True)
-                    except Exception as exc:
-                        error = self._rows_error(exc, cursor, adapted)  # type: ignore[attr-defined]
-                        if error is None:
-                            raise
-                        raise error from exc
-                    while True:
-                        columns = result_columns(cursor)
-                        rows = cursor.fetchall() if columns is not None else []
-                        data = self._rows_to_dicts(columns or (), rows, adapters, column_mapping)  # type: ignore[attr-defined]
-                        affected = len(data) if data else max(cursor.rowcount or 0, 0)
-                        results.append(QueryResult(data=data, affected_rows=affected, duration=0.0))
-                        if not cursor.nextset():
-                            break
+                try:
+                    return self._returning_batch(connection, query, adapted, adapters, column_mapping)
+                except psycopg.Error as exc:
+                    # without a transaction, several sets are one only in a pipeline (one Sync)
+                    if not self._replan(connection, exc, query, len(adapted) < 2 or _PIPELINE):  # type: ignore[attr-defined]
+                        raise
+                return self._returning_batch(connection, query, adapted, adapters, column_mapping)
         except ConnectionError:
             raise
         except BaseException as exc:
             raise self._translate_or_pass(exc)  # type: ignore[attr-defined]
-        return results
+
+    def _returning_batch(self, connection: Any, query: str, adapted: Any, adapters: Optional[Dict[str, Any]],
+                               column_mapping: Optional[Dict[str, str]]) -> List[QueryResult]:
+        results: List[QueryResult] = []
+        with connection.cursor() as cursor:
+            try:
+                cursor.executemany(query, adapted, returning=True)
+            except Exception as exc:
+                error = self._rows_error(exc, cursor, adapted)  # type: ignore[attr-defined]
+                if error is None:
+                    raise
+                raise error from exc
+            while True:
+                columns = result_columns(cursor)
+                rows = cursor.fetchall() if columns is not None else []
+                data = self._rows_to_dicts(columns or (), rows, adapters, column_mapping)  # type: ignore[attr-defined]
+                affected = len(data) if data else max(cursor.rowcount or 0, 0)
+                results.append(QueryResult(data=data, affected_rows=affected, duration=0.0))
+                if not cursor.nextset():
+                    return results
 
