@@ -209,3 +209,20 @@ def test_backslash_with_standard_conforming_strings_off_stays_on_the_primary(fla
         assert row["a"] == "x'" and row["n"] >= 1 and row["s"] is False
 
     run(scenario(), api)
+
+
+def test_placeholders_with_standard_conforming_strings_off_at_run_time(api_factory):
+    """SET standard_conforming_strings = off at run time: 'it\\'s 100%' is one literal, so its
+    % is text and the %s after it a placeholder (the lexer read the literal as ending at \\')."""
+    api = api_factory()
+
+    async def scenario():
+        await api.connect()
+        await api.execute("SET standard_conforming_strings = off")
+        assert await api.rows("SELECT 'it\\'s 100%' AS a, %s AS b", (5,)) == [{"a": "it's 100%", "b": 5}]
+        assert await api.rows("SELECT 'it\\'s' AS a, 7 % 4 AS b") == [{"a": "it's", "b": 3}]
+        assert await api.rows("SELECT 'x\\' %s' AS a, %s AS b", (5,)) == [{"a": "x' %s", "b": 5}]
+        await api.execute("SET standard_conforming_strings = on")
+        assert await api.rows("SELECT 'C:\\' AS a, %s AS b", (5,)) == [{"a": "C:\\", "b": 5}]
+
+    run(scenario(), api)

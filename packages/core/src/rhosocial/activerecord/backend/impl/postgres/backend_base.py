@@ -22,7 +22,7 @@ from .backend_errors import PostgresErrorsMixin
 from .config import PostgresConnectionConfig
 from .dialect import PostgresDialect
 from .pool_scope import new_scope_key
-from .sql_text import escape_percent
+from .sql_text import escape_percent, session_backslash_quotes
 from .types import (
     USER_ARRAYS_SQL,
     build_adapter_suggestions,
@@ -234,14 +234,19 @@ class PostgresBackendMixin(PostgresErrorsMixin):
             out.append(row)
         return out
 
-    def _prepare_sql_and_params(self, sql: str, params: Optional[Any]) -> Tuple[str, Any]:
+    def _prepare_sql_and_params(self, sql: str, params: Optional[Any],
+                                connection: Any = None) -> Tuple[str, Any]:
         # Always hand psycopg a parameter sequence so that "%%" means "%" in
-        # every statement, with or without parameters (see sql_text).
+        # every statement, with or without parameters (see sql_text). With
+        # standard_conforming_strings off in the session that runs it (SET at run time, a
+        # role or database default) a backslash escapes in '...': only a text holding a
+        # backslash reads differently, so only then is the session's reported value read.
         if params is None:
             params = ()
         elif not isinstance(params, (tuple, list, dict)):
             params = tuple(params)
-        return escape_percent(sql), params
+        backslash = connection is not None and "\\" in sql and session_backslash_quotes(connection)
+        return escape_percent(sql, backslash), params
 
     def _rows_to_dicts(
         self,

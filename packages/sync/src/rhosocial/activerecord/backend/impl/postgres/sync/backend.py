@@ -258,7 +258,7 @@ class PostgresBackend(
         want_rows = options.process_result_set
         if want_rows is None:
             want_rows = options.stmt_type == _DQL
-        query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))
+        query, values = self._prepare_sql_and_params(sql, self._adapt_params(params), connection)
         self._log_statement(query, values)
         cursor = take_cursor(connection)  # see cursor_reuse: kept only after a success
         replan = False
