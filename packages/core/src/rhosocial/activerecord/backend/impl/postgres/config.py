@@ -18,40 +18,25 @@ construction (errors name the field), and never shows the password in a repr.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Mapping, Optional
 
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 from rhosocial.activerecord.backend.config import ConnectionConfig
 
 from .config_checks import (
-    GENERIC_NAMES,
     SSL_MODES,
     TARGET_SESSION_ATTRS,
     ConfigurationError,
     map_generic_names,
     validate,
 )
+from .config_dsn import LIBPQ_PARAMETERS, clone_config, merge_dsn
 from .config_env import values_from_env
-from .redaction import redact_conninfo
 
 __all__ = ["PostgresConnectionConfig", "ConfigurationError", "LIBPQ_PARAMETERS", "SSL_MODES",
            "TARGET_SESSION_ATTRS"]
 
-
-#: libpq connection parameters a user may set (PostgreSQL 18 docs, 32.1.2).
-LIBPQ_PARAMETERS = frozenset(
-    """
-    host hostaddr port dbname user password passfile require_auth channel_binding
-    connect_timeout client_encoding options application_name fallback_application_name
-    keepalives keepalives_idle keepalives_interval keepalives_count tcp_user_timeout
-    replication gssencmode sslmode requiressl sslnegotiation sslcompression sslcert sslkey
-    sslkeylogfile sslpassword sslcertmode sslrootcert sslcrl sslcrldir sslsni requirepeer
-    ssl_min_protocol_version ssl_max_protocol_version krbsrvname gsslib gssdelegation
-    service target_session_attrs load_balance_hosts min_protocol_version max_protocol_version
-    """.split()
-)
 
 # Fields of this class that are libpq parameters under the same name.
 _LIBPQ_FIELDS = (
@@ -166,30 +151,11 @@ class PostgresConnectionConfig(ConnectionConfig):
         # A hand-written __init__ (instead of the dataclass one) so that the
         # original README's spellings and the core's generic names all work:
         # ``options={"sslmode": ...}``, ``ssl_ca=...``, ``user=...``, ``dbname=...``.
-        known = {f.name for f in fields(self)}
-        values: Dict[str, Any] = {}
-        options = dict(kwargs.pop("options", None) or {})
-        # The explicit dicts are merged with what options/kwargs route there (explicit
-        # wins on the same key): replacing them would silently drop the routed keys.
-        explicit: Dict[str, Any] = {name: kwargs.pop(name) for name in ("server_settings", "libpq_options")
-                                    if name in kwargs}
-        merged = {_ALIASES.get(key, key): value for key, value in {**options, **kwargs}.items()}
-        routed: Dict[str, Dict[str, Any]] = {"server_settings": {}, "libpq_options": {}}
-        for key, value in map_generic_names(merged).items():
-            if key in known:
-                values[key] = value
-            elif key in LIBPQ_PARAMETERS:
-                routed["libpq_options"][key] = value
-            else:
-                routed["server_settings"][key] = value
-        for name, found in routed.items():
-            given = explicit.get(name)
-            if given is not None and not isinstance(given, Mapping):
-                raise ConfigurationError(f"PostgresConnectionConfig.{name}: must be a dict, got {given!r}")
-            values[name] = {**found, **(given or {})}
+        values = self._route(kwargs)
         # Which fields the caller chose (a value, not None): those override the DSN, even
         # when equal to the field's default (dsn="port=6000", port=5432 means 5432).
         self._given = frozenset(name for name, value in values.items() if value is not None)
+        self._dsn_libpq: FrozenSet[str] = frozenset()  # libpq_options keys the DSN supplied (config_dsn)
         for f in fields(self):
             if f.name in values:
                 setattr(self, f.name, values[f.name])
@@ -210,34 +176,37 @@ class PostgresConnectionConfig(ConnectionConfig):
             self.port = ",".join(str(p) for p in self.port)
         self._validate()
 
+    @classmethod
+    def _route(cls, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        """Constructor arguments -> field values: aliases, generic names, ``options`` routed."""
+        known = {f.name for f in fields(cls)}
+        values: Dict[str, Any] = {}
+        options = dict(kwargs.pop("options", None) or {})
+        # The explicit dicts are merged with what options/kwargs route there (explicit
+        # wins on the same key): replacing them would silently drop the routed keys.
+        explicit: Dict[str, Any] = {name: kwargs.pop(name) for name in ("server_settings", "libpq_options")
+                                    if name in kwargs}
+        merged = {_ALIASES.get(key, key): value for key, value in {**options, **kwargs}.items()}
+        routed: Dict[str, Dict[str, Any]] = {"server_settings": {}, "libpq_options": {}}
+        for key, value in map_generic_names(merged).items():
+            if key in known:
+                values[key] = value
+            elif key in LIBPQ_PARAMETERS:
+                routed["libpq_options"][key] = value
+            else:
+                routed["server_settings"][key] = value
+        for name, found in routed.items():
+            given = explicit.get(name)
+            if given is not None and not isinstance(given, Mapping):
+                raise ConfigurationError(f"PostgresConnectionConfig.{name}: must be a dict, got {given!r}")
+            values[name] = {**found, **(given or {})}
+        return values
+
     def _validate(self) -> None:
         validate(self)  # config_checks: types, ranges, choices; errors name the field
 
     def _merge_dsn(self, dsn: str) -> None:
-        try:
-            parsed = conninfo_to_dict(dsn)
-        except Exception as exc:  # psycopg.ProgrammingError: bad syntax
-            raise ConfigurationError(f"PostgresConnectionConfig.dsn: {_dsn_error(exc, dsn)}") from None
-        mapping = {"dbname": "database", "user": "username"}
-        known = {f.name for f in fields(self)}
-        given = set(getattr(self, "_given", ()))
-        if "user" in given:
-            given.add("username")
-        for key, value in parsed.items():
-            name = mapping.get(key, key)
-            if key == "options":
-                continue  # kept verbatim in the DSN-derived libpq options below
-            if name in known:
-                if name not in given:
-                    # a string: validate() converts numbers and names the field if it cannot
-                    setattr(self, name, value)
-            elif key in LIBPQ_PARAMETERS:
-                self.libpq_options.setdefault(key, value)
-        if "options" in parsed:
-            self.libpq_options.setdefault("options", parsed["options"])
-        if self.user is None or "user" not in given:
-            self.user = self.username
-        self.dsn = None  # merged: every value now lives in a field
+        merge_dsn(self, dsn)  # config_dsn: fields the caller did not choose come from the DSN
 
     # -- derived views -----------------------------------------------------
     @property
@@ -315,26 +284,31 @@ class PostgresConnectionConfig(ConnectionConfig):
         return {k: v for k, v in result.items() if v is not None and v != {}}
 
     def clone(self, **updates: Any) -> "PostgresConnectionConfig":
-        values = self.to_dict()
-        for key in ("libpq_options", "server_settings"):
-            if key in values:
-                values[key] = dict(values[key])
-        values.update(updates)
-        return type(self)(**values)
+        """The same settings with ``updates`` applied. With a new ``dsn``, the fields the
+        original caller did not choose come from that DSN (config_dsn.clone_config)."""
+        return clone_config(self, updates, self._route)
 
     @classmethod
     def from_generic(cls, config: ConnectionConfig) -> "PostgresConnectionConfig":
         """Convert the core's generic ``ConnectionConfig`` (or a subclass with its mixins).
 
-        A generic option still at its declared default (the ConnectionPoolMixin's
-        ``pool_size=5``, the CharsetMixin's ``charset="utf8mb4"``, ...) was not chosen by
-        the user and is left out; set ones are mapped or refused (``config_checks``).
+        A field still at the generic class's declared default (its ``host="localhost"``,
+        the ConnectionPoolMixin's ``pool_size=5``, the CharsetMixin's ``charset="utf8mb4"``,
+        ...) is left out: it was not chosen by the user, and passed on it would count as
+        chosen and override a DSN in ``options={"dsn": ...}``. Set ones are mapped or
+        refused (``config_checks``). (A host set to exactly "localhost" cannot be told from
+        the default: with a DSN, the DSN's host wins.)
         """
-        defaults = {f.name: f.default for f in fields(config)} if is_dataclass(config) else {}
+        defaults: Dict[str, Any] = {}
+        for f in fields(config) if is_dataclass(config) else ():
+            if f.default is not MISSING:
+                defaults[f.name] = f.default
+            elif f.default_factory is not MISSING:
+                defaults[f.name] = f.default_factory()
         values = {
             key: value for key, value in vars(config).items()
             if value is not None and key not in ("driver_type", "version")
-            and not (key in GENERIC_NAMES and key in defaults and defaults[key] == value)
+            and not (key in defaults and defaults[key] == value)
         }
         return cls(**values)
 
@@ -348,33 +322,6 @@ class PostgresConnectionConfig(ConnectionConfig):
         plus ``<PREFIX>OPT_<NAME>`` for extra options (the core's convention).
         """
         return cls(**values_from_env(cls, prefix, os.environ if environ is None else environ))
-
-
-# libpq's parse errors quote the offending input ('missing "=" after "horse" in connection
-# info string'), which may be part of a password: quoted input is replaced by "...", except
-# a single punctuation character ('"="', '"]"') and the option name of these two messages.
-_NAMED_OPTION = re.compile(r'(invalid connection option|invalid URI query parameter:?) "([^"]*)"')
-_QUOTED = re.compile(r'"([^"]*)"')
-
-
-def _dsn_error(exc: BaseException, dsn: str) -> str:
-    """Why libpq refused ``dsn`` (its reason, without any input that may be secret), and a hint."""
-    text = str(exc).strip() or type(exc).__name__
-    named = _NAMED_OPTION.fullmatch(text)
-    if named is not None and not _follows_password(dsn, named.group(2)):
-        # a misspelt libpq option or a server setting: its name is what helps
-        return (f"cannot parse the connection string ({text}); a server setting goes in "
-                "server_settings={...} (or options='-c name=value')")
-    text = _QUOTED.sub(lambda m: m.group(0) if len(m.group(1)) == 1 and not m.group(1).isalnum() else '"..."',
-                       text)
-    return (f"cannot parse the connection string ({redact_conninfo(text)}); "
-            "quote values containing spaces or quotes, e.g. password='...'")
-
-
-def _follows_password(dsn: str, name: str) -> bool:
-    """Is ``name`` the word after an unquoted password value ("password=correct horse=x")?
-    Then it is part of the password, not an option name."""
-    return re.search(rf"password\s*=\s*[^'\s]\S*\s+{re.escape(name)}\s*=", dsn, re.IGNORECASE) is not None
 
 
 def _setting_text(value: Any, name: str = "") -> str:
