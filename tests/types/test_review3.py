@@ -95,19 +95,22 @@ def test_arrays_of_unknown_element_types_are_lists(db, fresh):
     assert later.fetch(f'SELECT {", ".join(expected)} FROM "{table}"') == [expected]
     back = later.one(M.query())
     assert {name: getattr(back, name) for name in expected} == expected
-    # a type created after the session opened: a list of str until register_types()
+    # a type created after the session read the catalogue: its arrays are text (no guessing
+    # from the shape, which built-in types such as pg_node_tree share) until register_types()
     later.execute(f"DROP TYPE IF EXISTS late_{n} CASCADE")
     later.execute(f"CREATE TYPE late_{n} AS ENUM ('x', 'y')")
     later.execute(f'ALTER TABLE "{table}" ADD COLUMN late late_{n}[]')
     later.execute(f"UPDATE \"{table}\" SET late = '{{x,NULL,y}}'")
-    assert later.fetch(f'SELECT late FROM "{table}"') == [{"late": ["x", None, "y"]}]
+    assert later.fetch(f'SELECT late FROM "{table}"') == [{"late": "{x,NULL,y}"}]
     if domains:
         later.execute(f"DROP DOMAIN IF EXISTS lated_{n} CASCADE")
         later.execute(f"CREATE DOMAIN lated_{n} AS int")
         later.execute(f'ALTER TABLE "{table}" ADD COLUMN lated lated_{n}[]')
         later.execute(f"UPDATE \"{table}\" SET lated = '{{3,NULL,4}}'")
-        assert later.fetch(f'SELECT lated FROM "{table}"') == [{"lated": ["3", None, "4"]}]
-        later.register_types()
+        assert later.fetch(f'SELECT lated FROM "{table}"') == [{"lated": "{3,NULL,4}"}]
+    later.register_types()
+    assert later.fetch(f'SELECT late FROM "{table}"') == [{"late": ["x", None, "y"]}]
+    if domains:
         assert later.fetch(f'SELECT lated FROM "{table}"') == [{"lated": [3, None, 4]}]
     # other unknown text is still str
     assert later.fetch("SELECT 'MiXeD'::citext AS c, '{not,an,array'::citext AS d") == [

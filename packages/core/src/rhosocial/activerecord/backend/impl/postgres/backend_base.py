@@ -95,8 +95,11 @@ class PostgresBackendMixin(PostgresErrorsMixin):
         self._default_adapter_ids: Optional[frozenset] = None
         self._server_version: Optional[Tuple[int, int, int]] = None
         self._pool: Any = None
-        self._registered_types: List[Tuple[Any, Any]] = []  # (spec, TypeInfo or None)
+        self._registered_types: List[Tuple[Any, Any]] = []  # (spec, TypeInfo)
         self._user_arrays: List[Tuple[int, int, int, str]] = []  # rows of types.USER_ARRAYS_SQL
+        self._catalogue_read = False  # the two lists above were read from the server once
+        # a read replica's backend: _registered_types is its primary's list (aio/replica.py)
+        self._types_from_primary = False
         # pool: per-context transaction state (pool_scope): this backend's key in the context
         # variable, the scopes made for it (disconnect() visits them), the managers' defaults
         self._scope_key = new_scope_key()
@@ -345,30 +348,38 @@ class PostgresBackendMixin(PostgresErrorsMixin):
 
     # A registered type's TypeInfo is a snapshot: a migration may drop and create the type
     # again (another oid: "cache lookup failed for type N") or alter it (a composite's new
-    # attribute: "cannot load sequence of 3 items"). So each dedicated connection (and a
-    # pool's first, whose infos its other connections reuse) reads the infos again, with the
-    # catalogue of user array types (types.arrays), before applying them: the aio backend's
-    # _read_type_catalogue does the I/O, these two methods the rest.
+    # attribute: "cannot load sequence of 3 items"). So connect() (also after a lost
+    # connection), a pool's opening and register_types() read the infos again, with the
+    # catalogue of user array types (types.arrays); the aio backend's _read_type_catalogue
+    # does the I/O, these two methods the rest. Other new connections (a stream's own
+    # session, the pool's) only apply the snapshot: no query per connection.
     _USER_ARRAYS_SQL = USER_ARRAYS_SQL
 
     def _specs_to_refetch(self, fresh: Sequence[Any] = ()) -> List[Any]:
         """Registered specs of user-defined types (oid 16384 and up: built-in oids never
-        change), except those in ``fresh`` (just fetched)."""
+        change), except those in ``fresh`` (just fetched).
+
+        None on a read replica's backend: it applies its primary's infos as they are. A
+        standby is a physical copy (same oids), and one that has not replayed a new type
+        yet would answer "no such type" and wipe the info from the list both share."""
+        if self._types_from_primary:
+            return []
         names = {spec.name for spec in fresh}
-        return [spec for spec, info in self._registered_types
-                if spec.name not in names and (info is None or info.oid >= 16384)]
+        return [spec for spec, info in self._registered_types if spec.name not in names and info.oid >= 16384]
 
     def _replace_type_info(self, spec: Any, info: Any) -> None:
-        """Keep the newly fetched ``info`` (in place: a read replica shares the list); a
-        type no longer found is not applied to new connections until it exists again."""
+        """Keep the newly fetched ``info`` (in place: a read replica shares the list). A type
+        not found keeps the info read before (the list never holds None: a lagging or
+        briefly inconsistent answer must not unregister a type); it is fetched again on the
+        next connect() or register_types()."""
         if info is None:
-            self.logger.warning("Registered PostgreSQL type %r no longer exists: not applied", spec.name)
+            self.logger.warning("Registered PostgreSQL type %r not found: its previous definition stays", spec.name)
+            return
         self._registered_types[:] = [(s, info if s is spec else i) for s, i in self._registered_types]
 
     def _apply_registered_types(self, connection: Any) -> None:
         # Registration is pure (no I/O): adapters attach to the connection's map.
         configure_connection(connection)  # geometry, +-infinity dates, money (types/)
         for spec, info in self._registered_types:
-            if info is not None:
-                spec.register(info, connection)
+            spec.register(info, connection)
         register_user_arrays(self._user_arrays, connection)  # after: registered arrays win

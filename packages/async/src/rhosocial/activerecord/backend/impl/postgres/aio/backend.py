@@ -82,17 +82,22 @@ class AsyncPostgresBackend(
         if self._connection is not None and not self._is_broken(self._connection):
             return
         await self._close_quietly()
-        self._connection = await self._open_dedicated_connection()
+        self._connection = await self._open_dedicated_connection(refresh=True)
         if self.logger.isEnabledFor(logging.INFO):
             self.logger.info("Connected to PostgreSQL %s", self.config.safe_description())
 
-    async def _open_dedicated_connection(self) -> Any:
-        """A separate session with this backend's settings and registered types."""
+    async def _open_dedicated_connection(self, refresh: bool = False) -> Any:
+        """A separate session with this backend's settings and registered types.
+
+        ``refresh`` (connect(), a pool's opening): read the type catalogue again first.
+        Otherwise (a stream's own session) the snapshot is applied as it is, without a
+        query, unless none was read yet (``backend_base``)."""
         try:
             connection = await psycopg.AsyncConnection.connect(**self._connect_kwargs())
         except psycopg.Error as exc:
             raise self._connect_error(exc) from None
-        await self._read_type_catalogue(connection)
+        if refresh or not self._catalogue_read:
+            await self._read_type_catalogue(connection)
         self._apply_registered_types(connection)
         return connection
 
@@ -104,6 +109,7 @@ class AsyncPostgresBackend(
             self._user_arrays[:] = await cursor.fetchall()
             for spec in self._specs_to_refetch(fresh):
                 self._replace_type_info(spec, await spec.info_class.fetch(connection, spec.name))
+            self._catalogue_read = True
         except psycopg.Error as exc:  # the snapshot from before stays in use
             self.logger.warning("Could not read the type catalogue: %s", exc)
 
@@ -178,10 +184,10 @@ class AsyncPostgresBackend(
         """Register server-defined types (enums, composites, hstore, ...) with psycopg.
 
         Each spec (see ``types.registration``) names a type; its ``TypeInfo`` is
-        fetched now and again for every new dedicated connection (and pool), then
-        applied to every new connection of this backend. After DDL that changes a
-        registered type on an open connection, call ``register_types()`` (no
-        arguments re-read every registered type and the user array types).
+        fetched now and again on every connect() (and pool opening), then applied to
+        every new connection of this backend (no query there). After DDL that creates or
+        changes a type on an open connection, call ``register_types()`` (no arguments
+        re-read every registered type and the user array types).
         """
         async with self._borrowed() as connection:
             for spec in specs:
@@ -291,9 +297,10 @@ class AsyncPostgresBackend(
         """
         start = time.perf_counter()
         try:
-            query, _ = self._prepare_sql_and_params(sql, ())
             adapted = self._adapt_many(params_list)
             async with self._borrowed(sql) as connection:
+                # lexed as the session that runs it reads a backslash in '...' (backend_base)
+                query, _ = self._prepare_sql_and_params(sql, (), connection)
                 try:
                     affected = await self._execute_many_on(connection, query, adapted)
                 except psycopg.Error as exc:

@@ -91,7 +91,7 @@ class AsyncPoolMixin:
         def _connect_error(self, exc: BaseException) -> Exception: ...
         def _apply_registered_types(self, connection: Any) -> None: ...
         def _is_broken(self, connection: Any) -> bool: ...
-        async def _open_dedicated_connection(self) -> Any: ...
+        async def _open_dedicated_connection(self, refresh: bool = False) -> Any: ...
 
     _pool: Any
     _scope_key: int  # this backend's key in the context variable's mapping (pool_scope)
@@ -126,7 +126,8 @@ class AsyncPoolMixin:
         # One connection first, directly: psycopg_pool only logs a failed attempt and retries
         # until pool_timeout, so a wrong password or host would surface as "pool
         # initialization incomplete" after the whole timeout, without the server's reason.
-        probe = await self._open_dedicated_connection()
+        # (it also reads the type catalogue: the pool's connections apply that snapshot)
+        probe = await self._open_dedicated_connection(refresh=True)
         await probe.close()
         kwargs = self._connect_kwargs()
         conninfo = kwargs.pop("conninfo")
@@ -148,6 +149,8 @@ class AsyncPoolMixin:
         self._pool = pool
 
     async def _configure_pooled(self, connection: Any) -> None:
+        # the type snapshot read when the pool opened (or by register_types): no query here,
+        # every connection the pool makes (also after a loss) would otherwise pay for it
         self._apply_registered_types(connection)
         remember_session(connection)
 

@@ -74,10 +74,9 @@ class AsyncStreamMixin:
         column_mapping: Optional[Dict[str, str]] = None,
     ) -> AsyncIterator[Dict[str, Any]]:
         """Iterate the rows of ``sql`` (``%s`` parameters, as for ``execute``) as dicts."""
-        query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))  # type: ignore[attr-defined]
         adapters = _normalise_adapters(column_adapters)
         rows_to_dicts = self._rows_to_dicts  # type: ignore[attr-defined]
-        async with aclosing(self._server_cursor_batches(query, values, batch_size)) as batches:
+        async with aclosing(self._server_cursor_batches(sql, self._adapt_params(params), batch_size)) as batches:  # type: ignore[attr-defined]
             async for rows, columns in batches:
                 for row in rows_to_dicts(columns, rows, adapters, column_mapping):
                     yield row
@@ -92,10 +91,9 @@ class AsyncStreamMixin:
     ) -> AsyncIterator[BatchDQLResult]:
         """The core's paged query, through a server-side cursor (see module docstring)."""
         sql, params = expression.to_sql()
-        query, values = self._prepare_sql_and_params(sql, self._adapt_params(params))  # type: ignore[attr-defined]
         adapters = _normalise_adapters(column_adapters)
         page_index = 0
-        async with aclosing(self._server_cursor_batches(query, values, page_size)) as batches:
+        async with aclosing(self._server_cursor_batches(sql, self._adapt_params(params), page_size)) as batches:  # type: ignore[attr-defined]
             start = time.perf_counter()
             async for rows, columns in batches:
                 data = self._rows_to_dicts(columns, rows, adapters, column_mapping)  # type: ignore[attr-defined]
@@ -109,8 +107,11 @@ class AsyncStreamMixin:
                 page_index += 1
                 start = time.perf_counter()
 
-    async def _server_cursor_batches(self, query: str, values: Any, size: int) -> _Batches:
-        """Yield ``(rows, column names)`` batches of ``query`` read through a named cursor."""
+    async def _server_cursor_batches(self, sql: str, params: Any, size: int) -> _Batches:
+        """Yield ``(rows, column names)`` batches of ``sql`` read through a named cursor.
+
+        The text is prepared once the connection is known: a backslash in ``'...'`` escapes
+        when that session has ``standard_conforming_strings`` off (``_prepare_sql_and_params``)."""
         if size < 1:
             raise ValueError("batch_size must be at least 1")
         dedicated = None
@@ -128,6 +129,7 @@ class AsyncStreamMixin:
                 own = connection.info.transaction_status == _IDLE
                 if own:
                     await connection.execute("BEGIN")
+                query, values = self._prepare_sql_and_params(sql, params, connection)  # type: ignore[attr-defined]
                 cursor = connection.cursor(name=f"rho_stream_{next(_names)}", withhold=False)
                 completed = False
                 try:

@@ -12,7 +12,8 @@ core's expression tree per save). Values that are SQL expressions go to the core
 
 ``bulk_update`` (``Model.bulk_update``): one ``UPDATE ... FROM (VALUES ...)`` per batch
 instead of the core's ``CASE WHEN`` per column, which PostgreSQL cannot type when a column's
-values are all None or strings (``dml_text.bulk_update_sql``), sent as the multi-row INSERT
+values are all untyped (None, strings, lists of strings, empty lists: ``_untyped``;
+``dml_text.bulk_update_sql``), sent as the multi-row INSERT
 of ``bulk_insert`` is (``_run_insert``: a ``RawCursor``, unprepared).
 """
 
@@ -33,6 +34,19 @@ __all__ = ["AsyncWriteAdaptersMixin"]
 
 _DML = StatementType.DML
 _UNTYPED = (str, enum.Enum)
+
+
+def _untyped(value: Any) -> bool:
+    """Whether psycopg sends ``value`` with no type ("unknown", text format): None, a str, an
+    Enum member (one of a registered enum type is that type anyway), and a list, nested or
+    empty, of nothing else (``["a"]``, ``[]``, ``[None]``: only a typed leaf such as an int or
+    a UUID makes it an array of that type). PostgreSQL would resolve such a VALUES column to
+    ``text``, which no ``text[]`` / ``int[]`` / enum column accepts."""
+    if value is None or isinstance(value, _UNTYPED):
+        return True
+    if isinstance(value, list):
+        return all(_untyped(item) for item in value)
+    return False
 
 
 class AsyncWriteAdaptersMixin:
@@ -66,10 +80,8 @@ class AsyncWriteAdaptersMixin:
         # the model's own field adapters, as save() applies them, then the backend's suggestions
         rows = self._apply_field_adapters_rows(columns, rows, options.column_adapters)  # type: ignore[attr-defined]
         flat = self._adapt_params([value for row in rows for value in row])  # type: ignore[attr-defined]
-        # untyped parameters take the column's type: None, and what psycopg sends as "unknown"
-        # (a str, an Enum member; one of a registered enum type is that type anyway)
-        anchored = [all(value is None or isinstance(value, _UNTYPED) for value in flat[i::width])
-                    for i in range(width)]
+        # a column whose parameters are all untyped (_untyped) takes the column's own type
+        anchored = [all(map(_untyped, flat[i::width])) for i in range(width)]
         per = max(1, MAX_BIND_PARAMETERS // width) * width
         statements = []
         for start in range(0, len(flat), per):

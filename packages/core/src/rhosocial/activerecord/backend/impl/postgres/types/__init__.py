@@ -9,8 +9,9 @@ helps. The backend therefore converts as little as possible:
   README-style ``(lower, upper)`` range tuple;
 * per-connection psycopg adapters (``configure_connection``): geometry classes,
   ±infinity dates/timestamps/intervals, money as Decimal, plain ``Enum`` members
-  by value, range text of README tuples with string bounds, arrays of element
-  types psycopg does not know as lists (``types.arrays``);
+  by value, range text of README tuples with string bounds;
+* arrays of user-defined element types psycopg does not know as lists, from a catalogue
+  query the backend runs on connect (``types.arrays``);
 * pydantic-aware value types for model fields: :class:`Range`,
   :class:`Multirange`, :class:`JsonbList`, :data:`AsJsonb`, :class:`Hstore`,
   :class:`Point` ... :class:`Circle`;
@@ -28,7 +29,7 @@ from typing import Annotated, Any, Dict, Tuple, Type
 
 from pydantic import Field
 
-from .arrays import USER_ARRAYS_SQL, register_unknown_fallback, register_user_arrays
+from .arrays import USER_ARRAYS_SQL, register_user_arrays
 from .geometry import Box, Circle, Line, LineSegment, Lseg, Path, Point, Polygon, register_geometry
 from .json import AsJson, AsJsonb, Json, Jsonb, JsonbAdapter, JsonbList, json_dumps, register_json
 from .range import Multirange, Range, RangeText, TupleRangeAdapter, canonical, register_range_text
@@ -116,8 +117,8 @@ def configure_connection(connection: Any) -> None:
     :func:`json_dumps`: Decimals inside become exact JSON numbers),
     a plain ``Enum`` member by its value (psycopg's default uses the name, which a
     model, validating by value, cannot read back) and :class:`RangeText` as
-    unknown-typed text; arrays of types psycopg does not know as lists
-    (``types.arrays``: the fallback part, the catalogue part is ``register_user_arrays``).
+    unknown-typed text. (Arrays of user types psycopg does not know need the catalogue's
+    rows: ``register_user_arrays``, which the backend calls after the registered types.)
     """
     register_json(connection)
     register_enum_by_value(connection)
@@ -125,4 +126,3 @@ def configure_connection(connection: Any) -> None:
     register_geometry(connection)
     register_infinity(connection)
     register_money(connection)
-    register_unknown_fallback(connection)

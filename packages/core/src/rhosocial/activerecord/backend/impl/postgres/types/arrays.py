@@ -3,22 +3,25 @@
 psycopg loads an array by its type's oid; for an oid it has no loader for (the array of a
 domain, PostgreSQL 11+; ``citext[]``; the array of an enum, range or extension type not
 registered with ``register_types``) it falls back to the text loader, and a ``list`` model
-field then gets the literal ``'{A,b}'``. Two layers, neither costing anything per statement:
+field then gets the literal ``'{A,b}'``.
 
-* **catalogue, per connection** (``USER_ARRAYS_SQL``, one small query when a dedicated
-  connection opens; ``register_types()`` reads it again): every array type of a user-defined
-  scalar, domain, enum or range type, with its element's base type. ``register_user_arrays``
-  gives each one psycopg's array loader: a domain's elements load with the loader of the
-  domain's base type (``posint[]`` -> ``[1, 2]``), elements of a type psycopg does not know
-  load as ``str`` (``citext[]`` -> ``['A', 'b']``). Types registered with ``register_types``
-  keep their own loaders.
-* **fallback** (``UnknownTypeLoader``, psycopg's loader for oids it does not know): a type
-  created after the connection opened is not in the catalogue rows. Its text, when it has
-  the shape of an array literal (``{...}``), is parsed as an array of ``str``; any other
-  text stays ``str`` as before. An unregistered scalar type whose own text starts with
-  ``{`` and ends with ``}`` would be misread as an array: none of PostgreSQL's or its
-  contrib modules' types prints so; ``register_types()`` (or reconnecting) replaces the
-  guess with the catalogue's answer.
+``USER_ARRAYS_SQL`` (one small query on ``connect()``, a pool's opening and
+``register_types()``; the backend's other new connections apply the rows it read) lists
+every array type of a user-defined scalar, domain, enum or range type, with its element's
+base type. ``register_user_arrays`` gives each one psycopg's array loader: a domain's
+elements load with the loader of the domain's base type (``posint[]`` -> ``[1, 2]``),
+elements of a type psycopg does not know load as ``str`` (``citext[]`` -> ``['A', 'b']``).
+Types registered with ``register_types`` keep their own loaders. Nothing is decided per
+statement or per value.
+
+Only oids that catalogue names an array are parsed as one. A type psycopg has no loader
+for whose oid is not in it stays text, as psycopg gives it: built-in types such as
+``pg_node_tree`` or ``pg_ndistinct`` (whose text may start with ``{``), arrays of
+unregistered composite types (table row types included: register the composite), and
+arrays of types created after the backend last read the catalogue, until
+``register_types()`` (no arguments) or a new ``connect()``. Telling an array from its text
+alone would be a guess, and asking the server per unknown oid would cost a query in the
+middle of a fetch (impossible on an async connection).
 """
 
 from __future__ import annotations
@@ -26,16 +29,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Iterable, Tuple
 
-import psycopg
-from psycopg.adapt import Loader
 from psycopg.pq import Format
 from psycopg.types.array import ArrayBinaryLoader, ArrayLoader
-from psycopg.types.string import TextLoader
 
-__all__ = ["USER_ARRAYS_SQL", "UnknownTypeLoader", "register_user_arrays", "register_unknown_fallback"]
+__all__ = ["USER_ARRAYS_SQL", "register_user_arrays"]
 
 TEXT_OID = 25
-INVALID_OID = 0
 _TEXT, _BINARY = Format.TEXT, Format.BINARY
 
 #: (array oid, element oid, the element's base type oid, delimiter) of the arrays of
@@ -81,28 +80,3 @@ def register_user_arrays(rows: Iterable[Tuple[int, int, int, str]], context: Any
         element = elem_oid if adapters.get_loader(elem_oid, _TEXT) is not None else TEXT_OID
         adapters.register_loader(array_oid, _array_loader(element, (delim or ",").encode()))
         adapters.register_loader(array_oid, ArrayBinaryLoader)
-
-
-class UnknownTypeLoader(Loader):
-    """psycopg's fallback (text format) for types it has no loader for: ``str`` as psycopg
-    gives, except text shaped as an array literal, which becomes a list of ``str``."""
-
-    def __init__(self, oid: int, context: Any = None):
-        super().__init__(oid, context)
-        adapters = context.adapters if context is not None else psycopg.adapters
-        text = adapters.get_loader(TEXT_OID, _TEXT) or TextLoader  # the user's str loader, if any
-        self._text = text(oid, context).load
-        self._array = _array_loader(TEXT_OID, b",")(oid, context).load
-
-    def load(self, data: Any) -> Any:
-        if data[:1] == b"{" and data[-1:] == b"}":
-            try:
-                return self._array(data)
-            except psycopg.DataError:  # not an array literal after all: its text
-                pass
-        return self._text(data)
-
-
-def register_unknown_fallback(context: Any) -> None:
-    """Install ``UnknownTypeLoader`` as the text loader for unknown oids on ``context``."""
-    context.adapters.register_loader(INVALID_OID, UnknownTypeLoader)

@@ -254,12 +254,19 @@ class _BeyondZoneLoader(_InfinityLoader):
     """timestamptz: an instant near year 1 or 9999 that the session's time zone puts outside
     Python's years (0001-01-01 01:00 UTC is 0001-12-31 BC in New York, 9999-12-31 20:00 UTC is
     in year 10000 in Kolkata). psycopg raises DataError for it; such a value saves fine, so it
-    must read back: as the same instant in UTC (``types.temporal_edges``). The ``try`` costs
-    nothing on the normal path."""
+    must read back: as the same instant in UTC (``types.temporal_edges``).
+
+    ``_InfinityLoader.load`` written out again rather than called: this runs for every
+    timestamptz value read, and a ``super().load`` frame per value cost ~0.3 us (a fifth of
+    reading a row of four). The ``try`` costs nothing on the normal path."""
 
     def load(self, data: Any) -> Any:
         try:
-            return super().load(data)
+            if data == self._max:
+                return self.infinity
+            if data == self._min:
+                return self.neg_infinity
+            return self._load(data)
         except psycopg.DataError as exc:
             return self._beyond_zone(bytes(data), exc)
 

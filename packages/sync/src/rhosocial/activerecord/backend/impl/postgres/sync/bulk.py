@@ -356,11 +356,12 @@ class BulkMixin:
                                             column_adapters: Optional[Dict[str, Any]],
                                             column_mapping: Optional[Dict[str, str]]) -> List[QueryResult]:
         """One batch with RETURNING: ``executemany(returning=True)``, one result per parameter set."""
-        query, _ = self._prepare_sql_and_params(sql, ())  # type: ignore[attr-defined]
         adapted = self._adapt_many(params_list)  # type: ignore[attr-defined]
         adapters = _normalise_adapters(column_adapters)
         try:
             with self._borrowed() as connection:  # type: ignore[attr-defined]
+                # lexed as the session that runs it reads a backslash in '...' (backend_base)
+                query, _ = self._prepare_sql_and_params(sql, (), connection)  # type: ignore[attr-defined]
                 try:
                     return self._returning_batch(connection, query, adapted, adapters, column_mapping)
                 except psycopg.Error as exc:

@@ -45,8 +45,12 @@ class ReplicaMixin:
                                                logging_config=self._logging_config,  # type: ignore[attr-defined]
                                                logger=self.logger)  # type: ignore[attr-defined]
             self._read_replica._dialect = self._dialect  # type: ignore[attr-defined]  # same major
-            # the same registered types (enums, composites, ...) on the replica's connections
+            # the same registered types (enums, composites, ...) on the replica's connections:
+            # the primary's list and infos, applied as they are (a standby has the primary's
+            # oids) and never re-read there (backend_base._specs_to_refetch): a standby that
+            # has not replayed a new type yet would otherwise unregister it for both
             self._read_replica._registered_types = self._registered_types  # type: ignore[attr-defined]
+            self._read_replica._types_from_primary = True
         return self._read_replica
 
     def _replica_for(self, sql: str, options: Any) -> Any:
