@@ -29,7 +29,7 @@ from rhosocial.activerecord.backend.result import QueryResult
 from rhosocial.activerecord.backend.schema import StatementType
 
 from ..backend_base import PostgresBackendMixin, as_postgres_config, result_columns
-from ..connection_health import STALE_PLAN_IN_TRANSACTION, closed_while_idle, may_replan, stale_plan
+from ..connection_health import closed_while_idle
 from ..cursor_reuse import give_back_cursor, take_cursor
 from .bulk import AsyncBulkMixin
 from .explain import AsyncPostgresExplainMixin
@@ -37,6 +37,7 @@ from .introspection import AsyncIntrospectionBackendMixin
 from .notify import AsyncNotifyMixin
 from .pool import AsyncPoolMixin
 from .replica import AsyncReplicaMixin
+from .stale_plans import AsyncStalePlanMixin
 from .streaming import AsyncStreamMixin
 from .transaction import AsyncPostgresTransactionManager
 from .writes import AsyncWriteAdaptersMixin
@@ -58,6 +59,7 @@ class AsyncPostgresBackend(
     AsyncBulkMixin,
     AsyncStreamMixin,
     AsyncPoolMixin,
+    AsyncStalePlanMixin,
     PostgresBackendMixin,
     AsyncStorageBackend,
 ):
@@ -325,31 +327,6 @@ class AsyncPostgresBackend(
                     raise
                 raise error from exc
             return cursor.rowcount
-
-    async def _replan(self, connection: Any, exc: BaseException, query: str, atomic: bool = True) -> bool:
-        """``exc`` failed a statement: True if it is psycopg's prepared statement made stale by
-        another session's ALTER TABLE (``connection_health.stale_plan``) and may be sent once
-        more, after the connection's prepared statements were dropped (``may_replan``;
-        ``atomic``: the statement's parameter sets all ran in one transaction). Inside a
-        transaction the error is raised with the way out (roll back) spelled out.
-
-        Pooled, the other connections have most likely prepared the same statement: the
-        pool replaces them (as after ``register_types``), so that the next transaction does
-        not meet the same error on another connection."""
-        if not stale_plan(exc):
-            return False
-        if self._pool is not None and hasattr(self._pool, "drain"):
-            await self._pool.drain()  # the one in use is replaced when it goes back
-        if connection.info.transaction_status != _IDLE:
-            error = self._translate(exc)
-            error.args = (f"{error}\n{STALE_PLAN_IN_TRANSACTION}",)
-            raise error from exc
-        if not atomic or not may_replan(connection, query):
-            return False
-        self.logger.info("A prepared statement went stale (its table was altered): planning it again")
-        # psycopg forgets its prepared statements on DEALLOCATE ALL (and sends its own)
-        await connection.execute("DEALLOCATE ALL", prepare=False)
-        return True
 
     async def _handle_error(self, error: Exception) -> None:
         raise self._translate_or_pass(error)
