@@ -14,9 +14,8 @@ from typing import Optional
 import pytest
 from rhosocial.activerecord.backend.errors import DatabaseError
 from rhosocial.activerecord.backend.options import BulkUpdateOptions
-from rhosocial.activerecord.model import ActiveRecord, AsyncActiveRecord
 
-from tests.performance.helpers import QUIET, is_async, maybe, raw
+from tests.performance.helpers import maybe, model_class
 
 pytestmark = pytest.mark.asyncio
 
@@ -30,15 +29,12 @@ def bu_table(admin, table):
     admin.execute(f'DROP TABLE IF EXISTS "{table}"; DROP TYPE IF EXISTS "{table}_mood"')
 
 
+FIELDS = {"id": Optional[int], "n": Optional[int], "note": Optional[str], "mood": Optional[str],
+          "k": Optional[uuid.UUID], "meta": Optional[dict], "j": Optional[dict], "ref": Optional[uuid.UUID]}
+
+
 def model_for(db, table):
-    base = AsyncActiveRecord if is_async(db) else ActiveRecord
-    fields = {"id": Optional[int], "n": Optional[int], "note": Optional[str], "mood": Optional[str],
-              "k": Optional[uuid.UUID], "meta": Optional[dict], "j": Optional[dict], "ref": Optional[uuid.UUID]}
-    namespace = {"__table_name__": table, "__annotations__": fields, "__module__": __name__,
-                 "__logging_config__": QUIET, **{name: None for name in fields}}
-    cls = type(f"B_{table}", (base,), namespace)
-    cls.__backend__ = raw(db)
-    return cls
+    return model_class(db, table, FIELDS, "B")
 
 
 async def _records(Model, count=3):

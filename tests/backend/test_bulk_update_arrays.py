@@ -22,10 +22,9 @@ from typing import Annotated, Any, List, Optional
 
 import pytest
 from rhosocial.activerecord.backend.errors import DatabaseError
-from rhosocial.activerecord.model import ActiveRecord, AsyncActiveRecord
 
 from rhosocial.activerecord.backend.impl.postgres.types import AsJson, AsJsonb, JsonbList
-from tests.performance.helpers import QUIET, is_async, maybe, raw
+from tests.performance.helpers import maybe, model_class
 
 pytestmark = pytest.mark.asyncio
 
@@ -79,12 +78,7 @@ def arr_table(admin, table):
 
 
 def model_for(db, table):
-    base = AsyncActiveRecord if is_async(db) else ActiveRecord
-    namespace = {"__table_name__": table, "__annotations__": FIELDS, "__module__": __name__,
-                 "__logging_config__": QUIET, **{name: None for name in FIELDS}}
-    cls = type(f"A_{table}", (base,), namespace)
-    cls.__backend__ = raw(db)
-    return cls
+    return model_class(db, table, FIELDS, "A")
 
 
 async def _records(Model, count=3):

@@ -25,6 +25,19 @@ def is_async(db: Any) -> bool:
     return not hasattr(db, "_target")
 
 
+def model_class(db: Any, table: str, fields: dict, prefix: str = "M") -> Any:
+    """An ActiveRecord (or AsyncActiveRecord, by ``db``'s flavour) model of ``table`` with
+    ``fields`` (name -> annotation, all defaulting to None), bound to ``db``'s backend."""
+    from rhosocial.activerecord.model import ActiveRecord, AsyncActiveRecord
+
+    base = AsyncActiveRecord if is_async(db) else ActiveRecord
+    namespace = {"__table_name__": table, "__annotations__": dict(fields), "__module__": __name__,
+                 "__logging_config__": QUIET, **{name: None for name in fields}}
+    cls = type(f"{prefix}_{table}", (base,), namespace)
+    cls.__backend__ = raw(db)
+    return cls
+
+
 async def drain(iterable: Any, limit: Optional[int] = None) -> List[Any]:
     """Collect an iterator or async iterator (or an awaitable proxy result holding one)."""
     if isinstance(iterable, _Done):
