@@ -160,8 +160,9 @@ def _validate_mappings(config: Any) -> None:
         # DateStyle is two words in either order ("ISO, DMY", "DMY, ISO"); IntervalStyle one
         # ("postgres_verbose" is not "postgres")
         if style is not None and style not in re.split(r"[\s,]+", str(value).strip().lower()):
-            _fail("server_settings", f"{key}={value!r}: psycopg reads dates, times and intervals only in "
-                                     f"the server's {style!r} output style; format values with to_char() instead")
+            _fail("server_settings", f"{key}={value!r}: psycopg reads timestamptz only in DateStyle ISO and "
+                                     "interval only in IntervalStyle postgres (the server's output style); "
+                                     "format values with to_char() instead")
 
 
 # -- the core's generic names ---------------------------------------------------------

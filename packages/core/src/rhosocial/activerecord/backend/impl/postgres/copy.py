@@ -6,8 +6,9 @@ statements, plans how each column is dumped and formats rows into COPY data.
 
 COPY plan. The binary COPY format carries no type information, so PostgreSQL
 applies no cast: each value must be dumped by the dumper of its column's type.
-The column types are read from the catalogue once per (schema, table, columns)
-and cached by the backend (``CopyPlan``). A column whose type psycopg cannot
+The column types are read from the catalogue on every call (a table altered since
+must not be written with an old plan); the plan built from them (``CopyPlan``) is cached
+per (schema, table, columns, types). A column whose type psycopg cannot
 dump in binary (enums, unregistered custom types) makes the whole COPY text.
 
 Inside a transaction, rows are formatted into COPY data *before* the COPY

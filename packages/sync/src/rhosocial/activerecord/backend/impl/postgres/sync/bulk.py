@@ -342,7 +342,8 @@ class BulkMixin:
         return cache
 
     def clear_copy_cache(self) -> None:
-        """Forget the column types cached by ``copy_records`` (call after altering a table)."""
+        """Drop the COPY plans cached by ``copy_records`` (memory only: the column types are
+        read on every call, so altering a table needs no call)."""
         self._copy_plan_cache().clear()
 
     # -- the core's execute_batch_dml -----------------------------------------

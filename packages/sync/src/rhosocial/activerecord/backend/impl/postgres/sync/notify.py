@@ -12,7 +12,8 @@ ends after ``timeout=`` seconds without a notification. See docs/cli.md for a
 full example of each flavour.
 
 Channel names are identifiers quoted with ``psycopg.sql.Identifier`` (case and
-spaces kept); payloads must be shorter than 8000 bytes (checked before sending).
+spaces kept; at most 63 bytes, no NUL: ``ValueError``); payloads must be shorter than
+8000 bytes (checked before sending).
 
 Delivery guarantees:
 
