@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional, Sequence
 import psycopg
 from rhosocial.activerecord.backend.errors import ConnectionError
 
+from .connection_health import fatal_notice
 from .errors import (
     PostgresErrorInfo,
     output_style_error,
@@ -32,12 +33,15 @@ class PostgresErrorsMixin:
     config: Any
 
     def _lost_in_transaction(self) -> ConnectionError:
-        # detected by the client (no server diagnostics): sqlstate, pg, ... are None
+        # detected by the client; the server's reason only if it sent a FATAL error while the
+        # session was idle (a session timeout, a termination: connection_health.fatal_notice)
+        info = fatal_notice(getattr(self, "_connection", None))
+        reason = f" (the server said: {info.message}, SQLSTATE {info.sqlstate})" if info else ""
         return with_diagnostics(ConnectionError(
-            "The connection to PostgreSQL was lost inside a transaction; the server rolled "
+            f"The connection to PostgreSQL was lost inside a transaction{reason}; the server rolled "
             "the transaction back and nothing of it was committed. Roll back (or leave the "
             "transaction block) and start a new transaction; it will reconnect."
-        ))
+        ), info)
 
     def _connect_error(self, exc: BaseException) -> ConnectionError:
         # psycopg's message names host/port and the libpq reason, never the password;

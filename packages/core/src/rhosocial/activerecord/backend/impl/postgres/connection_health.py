@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import select
 import threading
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Optional
 
 from psycopg import pq
+
+from .errors import PostgresErrorInfo
 
 __all__ = ["closed_while_idle", "in_transaction_block", "may_replan", "stale_plan",
            "STALE_PLAN_IN_TRANSACTION"]
 
 _OPEN = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 _POLLER = "_rhosocial_poller"
+_FATAL_NOTICE = "_rhosocial_fatal_notice"
 #: psycopg's sync connections serialise on a threading lock (asyncio ones on asyncio.Lock)
 _THREAD_LOCKS = (type(threading.Lock()), type(threading.RLock()))
 
@@ -67,6 +71,7 @@ def _probe(connection: Any, pgconn: Any) -> bool:
         except Exception:  # closed socket / bad fd
             return True
         connection.__dict__[_POLLER] = poller
+        _watch_fatal(connection)
     # A terminated session sends a FATAL message, then closes: reading the
     # message and reading the end of file can take two rounds.
     for _ in range(3):
@@ -75,11 +80,37 @@ def _probe(connection: Any, pgconn: Any) -> bool:
         # Something arrived while idle: a notification, a parameter status, or EOF.
         try:
             pgconn.consume_input()
+            # libpq only parses what it read when asked: a FATAL sent while idle (a session
+            # timeout) then reaches the notice handler of _watch_fatal, before the EOF
+            pgconn.is_busy()
         except Exception:
             return True
         if pgconn.status != pq.ConnStatus.OK:
             return True
     return pgconn.status != pq.ConnStatus.OK
+
+
+def _watch_fatal(connection: Any) -> None:
+    # libpq hands an error that arrives while no query runs (FATAL: idle-in-transaction or
+    # idle-session timeout, termination) to the notice receiver, not to any result: keep
+    # its diagnostics, so that "lost inside a transaction" can say why. The handler holds
+    # a list, not the connection (no reference cycle).
+    box: list = []
+    connection.__dict__[_FATAL_NOTICE] = box
+
+    def remember(diag: Any) -> None:
+        if diag.severity_nonlocalized in ("FATAL", "PANIC"):
+            # copied now: the result behind ``diag`` is freed after the handlers ran
+            box[:] = [PostgresErrorInfo.from_psycopg(SimpleNamespace(diag=diag, sqlstate=diag.sqlstate))]
+
+    connection.add_notice_handler(remember)
+
+
+def fatal_notice(connection: Any) -> Optional[PostgresErrorInfo]:
+    """The diagnostics of the FATAL error the server sent ``connection`` while it was idle
+    (seen by ``closed_while_idle``), or None."""
+    box = getattr(connection, "__dict__", {}).get(_FATAL_NOTICE) if connection is not None else None
+    return box[0] if box else None
 
 
 def in_transaction_block(connection: Any) -> bool:

@@ -122,7 +122,7 @@ class PostgresErrorInfo:
     datatype_name: Optional[str] = None
 
     @classmethod
-    def from_psycopg(cls, exc: BaseException) -> "PostgresErrorInfo":
+    def from_psycopg(cls, exc: Any) -> "PostgresErrorInfo":  # a psycopg error, or any .diag holder
         diag = getattr(exc, "diag", None)
         if diag is None:
             return cls(message=str(exc))
