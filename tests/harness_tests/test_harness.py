@@ -193,8 +193,11 @@ def test_killed_session_is_reported_and_cleaned():
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_cli_cleans_up_on_signal(sig):
+    # a signal ignored by whoever started the tests (SIGINT for a background job of a
+    # non-interactive shell, SIGHUP under nohup) stays ignored through exec: reset it
     proc = subprocess.Popen([sys.executable, "-m", "tests.harness", "serve", "--major", str(NPM_MAJOR)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(sig, signal.SIG_DFL))
     lines = []
     try:
         for line in proc.stdout:
