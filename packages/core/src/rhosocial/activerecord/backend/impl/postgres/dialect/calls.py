@@ -23,8 +23,8 @@ test_functions_run.py runs every function of ``FUNCTION_CAPABILITIES`` on the se
 * ``JSON_ARRAY_ELEMENTS(x)`` exists for json only: the argument is cast to json so a
   jsonb column (or a str parameter) works too; the elements come back as json, as the
   function's name promises, whatever the input's type.
-* ``LAG(x, n, default)`` / ``LEAD``: before 13 the default must have exactly x's type
-  (anyelement; 13 made it anycompatible), and psycopg sends a Python 0 as smallint, so
+* ``LAG(x, n, default)`` / ``LEAD``: before 14 the default must have exactly x's type
+  (anyelement; 14 made it anycompatible), and psycopg sends a Python 0 as smallint, so
   ``LEAD(int_col, 1, 0)`` has no matching function. The default is written as
   ``CASE WHEN FALSE THEN x ELSE default END``, which resolves to x's type by the
   UNION/CASE rules (int2 -> int4, unknown -> x's type) and yields the default.
@@ -99,7 +99,7 @@ class PostgresFunctionCallMixin(DialectHost):
     def format_window_function_call(self, call: Any) -> SQLAndParams:
         version = getattr(self, "_version", None)
         if (str(call.function_name).upper() in ("LAG", "LEAD") and len(call.args) == 3
-                and (version is None or version < (13,))):
+                and (version is None or version < (14,))):
             x_sql, x_params = call.args[0].to_sql()
             default_sql, default_params = call.args[2].to_sql()
             default = RawSQLExpression(self, f"CASE WHEN FALSE THEN {x_sql} ELSE {default_sql} END",
